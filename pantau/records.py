@@ -149,6 +149,11 @@ class StreamEvent(_Record):
     text: Optional[str] = None
     user: Optional[str] = None
     viewers: Optional[int] = None
+    # Set by the escalation policy when this seller's corroborated alerts pass
+    # its thresholds: the alert store opens (or updates) the seller's case and
+    # escalates it to regulators.
+    escalate: bool = False
+    escalation_reason: str = ""
     raw: Dict[str, Any] = {}
 
 
@@ -244,3 +249,8 @@ class Alert(_Record):
     first_seen: float = 0.0
     last_seen: float = 0.0
     viewers: Optional[int] = None
+    # Set by the escalation policy when this seller's corroborated alerts pass
+    # its thresholds: the alert store opens (or updates) the seller's case and
+    # escalates it to regulators.
+    escalate: bool = False
+    escalation_reason: str = ""
