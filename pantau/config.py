@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 
+from pantau.errors import UserError
+
 __all__ = [
     "Settings",
     "ServerSettings",
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration the user must fix; the message says what and how."""
 
 
@@ -122,6 +124,9 @@ class Settings:
     rules: RuleSettings = field(default_factory=RuleSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    # Streams to watch at start (`pantau run`): tables with the fields of
+    # pantau.records.StreamSpec ([[streams]] in TOML).
+    streams: list = field(default_factory=list)
     data_dir: str = ""
     log_level: str = "info"
 
@@ -149,6 +154,10 @@ def _coerce(section: str, key: str, value: Any, kind: Any) -> Any:
             raise ValueError
         if kind is int and isinstance(value, bool):
             raise ValueError
+        if kind is list:
+            if not isinstance(value, list):
+                raise ValueError
+            return list(value)
         if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         return kind(value)
