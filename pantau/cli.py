@@ -190,7 +190,25 @@ def _run_async(coro) -> int:
         loop.close()
 
 
+def _specs_from_settings(settings: Settings) -> list:
+    """The `[[streams]]` tables of the config file as validated StreamSpecs."""
+    from pantau.records import StreamSpec
+
+    specs = []
+    known = set(StreamSpec._options.fieldnames)
+    for i, table in enumerate(settings.streams):
+        if not isinstance(table, dict) or "url" not in table:
+            raise UserError(f"[[streams]] entry {i + 1} needs at least a url")
+        unknown = set(table) - known
+        if unknown:
+            raise UserError(f"[[streams]] entry {i + 1}: unknown field(s) {', '.join(sorted(unknown))}")
+        specs.append(StreamSpec(**{"stream_id": f"stream-{i + 1}", **table}).validate())
+    return specs
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.duration is not None and args.duration <= 0:
+        raise UserError("--duration must be a positive number of seconds")
     from pantau.demo import run_demo
 
     settings = _settings_from(args)
@@ -201,16 +219,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings_from(args)
     _configure_logging(settings)
-    from pantau.demo import run_streams
     from pantau.records import StreamSpec
-    from pantau.runner import check_stream_url, specs_from_settings
 
-    specs = specs_from_settings(settings)
-    for i, url in enumerate(args.stream):
-        check_stream_url(url)
-        specs.append(StreamSpec(stream_id=f"cli-{i + 1}", url=url, platform=args.platform))
+    specs = [StreamSpec(stream_id=f"cli-{i + 1}", url=url, platform=args.platform).validate()
+             for i, url in enumerate(args.stream)]
+    specs += _specs_from_settings(settings)
     if not specs:
         raise UserError("no streams to watch: give --stream URL or [[streams]] in --config FILE")
+    from pantau.demo import run_streams
+
     return _run_async(run_streams(settings, specs))
 
 

@@ -17,8 +17,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Any, Dict, List, Optional
+from urllib.parse import urlparse
 
 import faust
+
+from pantau.errors import UserError
 
 __all__ = [
     "StreamSpec",
@@ -73,6 +76,20 @@ class StreamSpec(_Record):
     # "cross_border" when the seller is a foreign merchant selling directly to
     # Indonesian buyers, "domestic" otherwise; drives cross_border_min_price.
     merchant_type: str = "domestic"
+
+    def validate(self) -> "StreamSpec":
+        """Raise UserError unless the URLs are http(s) (never file: or others)."""
+        for name, url in (("url", self.url), ("events_url", self.events_url)):
+            if url is None and name == "events_url":
+                continue
+            parsed = urlparse(url or "")
+            if parsed.scheme not in ("http", "https", "ws", "wss") or not parsed.netloc:
+                raise UserError(f"stream URL must be http:// or https://, got {url!r}")
+            if name == "url" and parsed.scheme not in ("http", "https"):
+                raise UserError(f"stream URL must be http:// or https://, got {url!r}")
+        if not self.stream_id:
+            raise UserError("a stream needs a stream_id")
+        return self
 
 
 class AudioChunk(_Record):

@@ -18,7 +18,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Optional
-from urllib.parse import urlparse
 
 from prometheus_client import CollectorRegistry
 
@@ -26,14 +25,13 @@ from alerts import AlertService, create_app
 from collectors import Supervisor
 from collectors.metrics import CollectorMetrics
 from pantau.config import Settings
-from pantau.errors import UserError
 from pantau.records import Alert, AudioChunk, Offer, StreamEvent, StreamSpec
 from stream_processors import Processor
 from stream_processors.metrics import ProcessorMetrics
 from transcription import Transcriber
 from transcription.metrics import TranscriptionMetrics
 
-__all__ = ["EmbeddedPipeline", "PipelineStats", "specs_from_settings"]
+__all__ = ["EmbeddedPipeline", "PipelineStats"]
 
 log = logging.getLogger("pantau.runner")
 
@@ -67,28 +65,6 @@ class PipelineStats:
                 "by_rule": dict(by_rule),
             },
         }
-
-
-def specs_from_settings(settings: Settings) -> list[StreamSpec]:
-    """The `[[streams]]` tables of the config file as StreamSpecs, validated."""
-    specs = []
-    known = set(StreamSpec._options.fieldnames)
-    for i, table in enumerate(settings.streams):
-        if not isinstance(table, dict) or "url" not in table:
-            raise UserError(f"[[streams]] entry {i + 1} needs at least a url")
-        unknown = set(table) - known
-        if unknown:
-            raise UserError(f"[[streams]] entry {i + 1}: unknown field(s) {', '.join(sorted(unknown))}")
-        table = dict(table)
-        table.setdefault("stream_id", f"stream-{i + 1}")
-        specs.append(StreamSpec(**table))
-    return specs
-
-
-def check_stream_url(url: str) -> None:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UserError(f"stream URL must be http:// or https://, got {url!r}")
 
 
 class EmbeddedPipeline:
@@ -131,7 +107,7 @@ class EmbeddedPipeline:
         ]
 
     async def attach(self, spec: StreamSpec) -> None:
-        check_stream_url(spec.url)
+        spec.validate()
         self._specs[spec.stream_id] = spec
         self.processor.on_spec(spec)
         await self.alert_service.ingest_spec(spec)
