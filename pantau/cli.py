@@ -195,7 +195,7 @@ def _specs_from_settings(settings: Settings) -> list:
     from pantau.records import StreamSpec
 
     specs = []
-    known = set(StreamSpec._options.fieldnames)
+    known = set(StreamSpec._options.fields)
     for i, table in enumerate(settings.streams):
         if not isinstance(table, dict) or "url" not in table:
             raise UserError(f"[[streams]] entry {i + 1} needs at least a url")
