@@ -1,0 +1,218 @@
+"""Which numbers are prices, and what role each price plays.
+
+A number is a price when it is said as money (Rp/rupiah, ribu/juta, rb/k,
+"25.000", slang) or, for a bare "99" or "seratus dua puluh", when a price
+word or the product itself stands right before it (then "ribu" is implied).
+Measurements, counts, times, sizes, percentages and discount amounts are
+not prices; small counts become quantity marks, percentages after "diskon"
+discount marks.
+
+Each price then gets a role: ``sale`` (what the buyer pays), ``list`` (the
+crossed-out or normal price: "harga normal X", "dari X jadi Y"), or is
+dropped as a competitor's price ("di toko sebelah X"), a rhetorical one
+("satu setengah juta? Nggak, ...") or one the host corrected ("eh salah").
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from transcription.extraction import lexicon as lx
+from transcription.extraction.numbers import Number
+from transcription.extraction.products import Mention
+from transcription.extraction.tokens import NUM, PUNCT, WORD, Token
+
+__all__ = ["Price", "Mark", "classify"]
+
+MIN_PRICE, MAX_PRICE = 500, 500_000_000
+_SENTENCE_END = {".", "!", "?", ";"}
+_DEMONSTRATIVE = {"ini", "itu", "nya", "tersebut", "satu", "yang"}
+
+
+class Price:
+    """A number said as a price, with how it was said and its role."""
+
+    __slots__ = ("num", "value", "i", "j", "start", "end", "role", "currency", "implied",
+                 "cued", "quantity", "repeats")
+
+    def __init__(self, num: Number, value: int, implied: bool, currency: bool, cued: bool,
+                 quantity: Optional[int]):
+        self.num = num
+        self.value = value
+        self.i, self.j = num.i, num.j
+        self.start, self.end = num.start, num.end
+        self.role = "sale"
+        self.currency = currency
+        self.implied = implied
+        self.cued = cued
+        self.quantity = quantity  # "lima puluh ribu tiga": said right after the price
+        self.repeats = 0
+
+    def __repr__(self) -> str:
+        return f"Price({self.value}, {self.role})"
+
+
+class Mark:
+    """A quantity ("3 pcs", "isi enam") or a discount percentage at token i."""
+
+    __slots__ = ("i", "j", "value", "start", "end")
+
+    def __init__(self, i: int, j: int, value: float, tokens: List[Token]):
+        self.i, self.j, self.value = i, j, value
+        self.start, self.end = tokens[i].start, tokens[j - 1].end
+
+
+def prev_words(tokens: List[Token], i: int, k: int) -> List[str]:
+    """Up to k words before token i, nearest first, within the sentence and
+    stopping at another number (whose cue it would be)."""
+    out: List[str] = []
+    j = i - 1
+    while j >= 0 and len(out) < k:
+        tok = tokens[j]
+        if tok.kind == WORD:
+            if tok.norm in lx.NUMBER_WORDS:
+                break
+            out.append(tok.norm)
+        elif tok.kind == NUM or tok.norm in _SENTENCE_END and not _rp_dot(tokens, j):
+            break
+        j -= 1
+    return out
+
+
+def _rp_dot(tokens: List[Token], j: int) -> bool:
+    return tokens[j].norm == "." and j > 0 and tokens[j - 1].norm in ("rp", "idr")
+
+
+def _norm(tokens: List[Token], j: int) -> str:
+    return tokens[j].norm if j < len(tokens) else ""
+
+
+def _has_currency(tokens: List[Token], num: Number) -> bool:
+    i = num.i
+    before = _norm(tokens, i - 1) if i > 0 else ""
+    if before in lx.CURRENCY_BEFORE or before == "." and i > 1 and tokens[i - 2].norm in ("rp", "idr"):
+        return True
+    j = num.j
+    if _norm(tokens, j) == "," and _norm(tokens, j + 1) in lx.CURRENCY_AFTER:  # ASR comma
+        return True
+    return _norm(tokens, j) in lx.CURRENCY_AFTER
+
+
+def _nonprice_before(prev: List[str], currency: bool) -> bool:
+    if prev and prev[0] in lx.DISCOUNT:  # "diskon 20 ribu" is the discount
+        return True
+    if len(prev) > 1 and prev[0] == "murah" and prev[1] == "lebih":  # "lebih murah 10 ribu"
+        return True
+    price_word = False
+    for w in prev:
+        if w in lx.PRICE_BEFORE:
+            price_word = True
+        elif w in lx.STRONG_NONPRICE_BEFORE and not currency:
+            return True
+        elif w in lx.WEAK_NONPRICE_BEFORE and not price_word:
+            return True
+    return False
+
+
+def _after_product(tokens: List[Token], mentions: List[Mention], i: int) -> bool:
+    """The number follows the product's name ("sendal seratus dua puluh")."""
+    for m in mentions:
+        if m.j == i or m.j == i - 1 and tokens[i - 1].norm in _DEMONSTRATIVE:
+            return True
+        if m.j == i - 2 and tokens[i - 2].norm in _DEMONSTRATIVE and tokens[i - 1].norm in _DEMONSTRATIVE:
+            return True
+    return False
+
+
+def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
+             ) -> Tuple[List[Price], List[Mark], List[Mark]]:
+    """Prices, quantity marks and discount-percentage marks among the numbers."""
+    prices: List[Price] = []
+    qtys: List[Mark] = []
+    pcts: List[Mark] = []
+    mention_starts = {m.i for m in mentions}
+    for num in nums:
+        nxt, nxt2 = _norm(tokens, num.j), _norm(tokens, num.j + 1)
+        prev = prev_words(tokens, num.i, 3)
+        value, trailing_q, _ = num.price_reading()
+        small = num.integral and not num.scaled and num.form != "slang" and value < 1000
+        if small and nxt in lx.QTY_UNITS and value >= 1:
+            qtys.append(Mark(num.i, num.j + 1, int(value) * lx.QTY_UNITS[nxt], tokens))
+            continue
+        if nxt in ("persen", "%", "persenan") or nxt == "," and nxt2 == "persen":
+            if 0 < value <= 100 and (any(w in lx.DISCOUNT for w in prev) or nxt2 == "off"):
+                pcts.append(Mark(num.i, num.j + 1, value, tokens))
+            continue
+        if small and value >= 1 and prev and prev[0] in lx.QTY_BEFORE:
+            qtys.append(Mark(num.i, num.j, int(value), tokens))
+            continue
+        if small and 2 <= value <= 100 and num.j in mention_starts:  # "tiga kaos"
+            qtys.append(Mark(num.i, num.j, int(value), tokens))
+            continue
+        if abs(value - round(value)) > 1e-9:
+            continue  # ratings, sizes: "4,9", "1,7 inci"
+        if nxt in (lx.SCALED_NONPRICE_AFTER if num.scaled else lx.NONPRICE_AFTER):
+            continue
+        currency = _has_currency(tokens, num)
+        if _nonprice_before(prev, currency):
+            continue
+        cued = bool(prev) and prev[0] in lx.PRICE_BEFORE or nxt in lx.PRICE_AFTER
+        implied = False
+        if currency or num.scaled or (num.grouped and value >= 1000):
+            pass
+        elif small and value >= 5 and (cued or _after_product(tokens, mentions, num.i)):
+            value, implied = value * 1000, True
+        elif value >= 1000 and cued and tokens[num.i].kind == NUM and not tokens[num.i].text.startswith("0"):
+            pass
+        else:
+            continue
+        if not MIN_PRICE <= value <= MAX_PRICE:
+            continue
+        prices.append(Price(num, int(round(value)), implied, currency, cued, trailing_q))
+    return prices, qtys, pcts
+
+
+def _words_between(tokens: List[Token], a: int, b: int) -> List[str]:
+    return [t.norm for t in tokens[a:b]]
+
+
+def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
+    """Set each price's role: sale, list, competitor, rhetorical, corrected."""
+    prev_end = 0
+    for k, p in enumerate(prices):
+        before = _words_between(tokens, max(prev_end, p.i - 6), p.i)
+        near = prev_words(tokens, p.i, 4)
+        after = _words_between(tokens, p.j, min(len(tokens), p.j + 6))
+        nxt_price = prices[k + 1] if k + 1 < len(prices) else None
+        # Competitor: "di toko sebelah 200 ribu", "harga pasaran 100 ribu".
+        if any(w in lx.COMPETITOR for w in before) and not any(w in ("sini", "kami", "kita") for w in near):
+            p.role = "competitor"
+        # Rhetorical: "satu setengah juta? Nggak, ..." and "bukan 100 ribu".
+        elif near[:1] == ["bukan"] or _rhetorical(after):
+            p.role = "rhetorical"
+        # Corrected: "eh salah", "ralat" between this price and the next one.
+        elif nxt_price is not None and any(
+                w in lx.CORRECTION for w in _words_between(tokens, p.j, nxt_price.i)):
+            p.role = "corrected"
+        elif any(w in lx.LIST_BEFORE for w in near) and nxt_price is not None or \
+                any(w in ("normal", "normalnya", "coret", "coretnya", "asli", "aslinya") for w in near):
+            p.role = "list"
+        elif near[:2] in (["dari"], ["dari", "harga"], ["dari", "harganya"]) or near[:1] == ["dari"]:
+            p.role = "list" if nxt_price is not None else "sale"
+        elif nxt_price is not None and _leads_to(tokens, p.j, nxt_price.i):
+            p.role = "list"
+        prev_end = p.j
+
+
+def _rhetorical(after: List[str]) -> bool:
+    if "?" not in after:
+        return False
+    rest = after[after.index("?") + 1:]
+    return any(w in lx.NEGATION for w in rest[:3])
+
+
+def _leads_to(tokens: List[Token], a: int, b: int) -> bool:
+    """Between two prices, words that make the first the old price: "X jadi Y"."""
+    between = _words_between(tokens, a, b)
+    if any(w in _SENTENCE_END for w in between) and not any(w in ("jadi", "menjadi") for w in between):
+        return False
+    return any(w in ("jadi", "menjadi", "turun", "dibanting") for w in between) and len(between) <= 8
