@@ -100,6 +100,13 @@ class RuleSettings:
     dedup_window_seconds: float = 600.0
     escalate_min_alerts: int = 3
     escalate_window_seconds: float = 3600.0
+    # Escalation also needs one alert at least this severe, and reach: at
+    # least this many viewers watching one of the alerted streams.
+    escalate_min_severity: str = "medium"
+    escalate_min_viewers: int = 0
+    # Two unit prices "agree" (a pin or a second mention corroborating speech)
+    # when they differ by at most this share of the larger.
+    price_agreement: float = 0.15
 
 
 @dataclass

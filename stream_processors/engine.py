@@ -1,0 +1,260 @@
+"""The processing logic, as plain code over mappings.
+
+Two stages, as the topics are partitioned:
+
+- ``StreamStage`` (keyed by stream id): keeps each stream's state and its
+  alert groups, turns pinned products into offers, runs the rules, groups
+  repeats (same stream, product and rule within the dedup window) and judges
+  corroboration. It emits candidate alerts.
+- ``SellerStage`` (keyed by seller id, after a repartition): tallies a
+  seller's corroborated alerts in hopping windows and sets the escalation
+  decision.
+
+State lives in the mappings handed in: dicts in the embedded runner, Faust
+tables in the workers. Nothing here knows about Kafka::
+
+    >>> from pantau.config import RuleSettings
+    >>> from pantau.records import Offer
+    >>> stage = StreamStage(RuleSettings(), streams={}, groups={})
+    >>> offer = Offer(category="shoes", product_text="sepatu", price_idr=25000, stream_id="room-1",
+    ...               wall_time=1_780_000_000.0, confidence=0.7)
+    >>> [(a.rule, a.severity, a.count, a.corroborated) for a in stage.on_offer(offer)]
+    [('below_reference_cost', 'critical', 1, False)]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from typing import Callable, List, MutableMapping, Optional, Sequence
+
+from pantau.config import RuleSettings
+from pantau.records import Alert, Offer, StreamEvent, StreamSpec
+from stream_processors.categories import CategoryMatcher, default_matcher
+from stream_processors.corroboration import corroborate
+from stream_processors.escalation import EscalationPolicy, SellerWindows
+from stream_processors.rules import Finding, Rule, RuleContext, build_rules, severity_rank
+from stream_processors.state import AlertGroup, Mention, PinnedProduct, StreamState
+from stream_processors.validation import check_event, check_offer, check_spec
+
+__all__ = ["StreamStage", "SellerStage", "escalation_policy", "offer_from_pin", "seller_key"]
+
+Clock = Callable[[], float]
+
+# Defaults for settings that a config written before they existed lacks.
+_PRICE_AGREEMENT = 0.15
+
+
+def seller_key(alert: Alert) -> str:
+    """The key a seller's tallies are kept under; a stream with no seller stands for itself."""
+    return alert.seller_id or f"stream:{alert.stream_id}"
+
+
+def offer_from_pin(event: StreamEvent, matcher: CategoryMatcher) -> Optional[Offer]:
+    """The platform's pinned product as an Offer (source "pinned"), if it shows a price."""
+    product = event.product
+    if product is None or product.price_idr is None:
+        return None
+    # The platform's own category when it is a catalog id, else the title's.
+    category = product.category if product.category in matcher.categories else matcher.match(product.title)
+    product_id = product.product_id or product.title
+    return Offer(
+        category=category,
+        product_text=product.title,
+        price_idr=product.price_idr,
+        quantity=1,
+        unit_price_idr=product.price_idr,
+        list_price_idr=product.list_price_idr,
+        confidence=1.0,
+        stream_id=event.stream_id,
+        text=product.title,
+        wall_time=event.time,
+        source="pinned",
+        offer_id=f"{event.stream_id}:pin:{product_id}:{event.seq}:{event.time:.3f}",
+    )
+
+
+def _alert_id(dedup_key: str, first_seen: float) -> str:
+    # Deterministic from the group and its window, so a replayed record
+    # updates the same alert instead of adding one.
+    return hashlib.sha256(f"{dedup_key}|{first_seen:.3f}".encode()).hexdigest()[:24]
+
+
+def _offer_key(offer: Offer) -> str:
+    return offer.offer_id or f"{offer.stream_id}:{offer.source}:{offer.transcript_seq}:{offer.t0:.2f}:{offer.price_idr}"
+
+
+def _evidence_ref(offer: Offer) -> str:
+    if offer.source == "pinned":
+        return f"pinned:{offer.stream_id}:{offer.product_text}@{offer.wall_time:.0f}"
+    return f"speech:{offer.stream_id}:{offer.t0:.1f}-{offer.t1:.1f}s#transcript-{offer.transcript_seq}"
+
+
+class StreamStage:
+    """Per-stream state, rules, grouping and corroboration; emits candidate alerts."""
+
+    def __init__(self, settings: RuleSettings, streams: MutableMapping[str, dict],
+                 groups: MutableMapping[str, dict], rules: Optional[Sequence[Rule]] = None,
+                 matcher: Optional[CategoryMatcher] = None, clock: Clock = time.time) -> None:
+        self.settings = settings
+        self.streams = streams
+        self.groups = groups
+        self.rules = list(rules) if rules is not None else build_rules(settings)
+        self.matcher = matcher or default_matcher()
+        self.clock = clock
+        self.tolerance = getattr(settings, "price_agreement", _PRICE_AGREEMENT)
+
+    # State access: always read-modify-write whole values, which is what a
+    # Faust table's changelog needs to see.
+    def _stream(self, stream_id: str) -> StreamState:
+        return StreamState.from_dict(self.streams.get(stream_id)) or StreamState(stream_id=stream_id)
+
+    def _save(self, state: StreamState) -> None:
+        self.streams[state.stream_id] = state.to_dict()
+
+    def on_spec(self, spec: StreamSpec) -> None:
+        check_spec(spec)
+        state = self._stream(spec.stream_id)
+        state.seller_id = spec.seller_id
+        state.seller_name = spec.seller_name
+        state.platform = spec.platform
+        state.merchant_type = spec.merchant_type
+        self._save(state)
+
+    def on_event(self, event: StreamEvent) -> List[Alert]:
+        check_event(event)
+        state = self._stream(event.stream_id)
+        offer = None
+        if event.kind == "viewers":
+            state.viewers = event.viewers
+            state.peak_viewers = max(state.peak_viewers, event.viewers or 0)
+        elif event.kind == "product_pinned":
+            product = event.product
+            offer = offer_from_pin(event, self.matcher)
+            state.pin(PinnedProduct(
+                product_id=product.product_id or product.title,
+                title=product.title,
+                category=offer.category if offer else self.matcher.match(product.title),
+                price_idr=product.price_idr,
+                ship_from=product.ship_from,
+                time=event.time,
+            ))
+        elif event.kind == "product_unpinned" and event.product is not None:
+            state.pinned.pop(event.product.product_id or event.product.title, None)
+        elif event.kind == "stream_started":
+            state.live = True
+        elif event.kind == "stream_ended":
+            state.live = False
+            state.pinned.clear()
+        else:
+            return []  # comments carry no price the rules use
+        self._save(state)
+        return self.on_offer(offer) if offer is not None else []
+
+    def on_offer(self, offer: Offer) -> List[Alert]:
+        check_offer(offer)
+        if offer.source == "speech" and offer.confidence < self.settings.min_confidence:
+            return []
+        state = self._stream(offer.stream_id)
+        when = offer.wall_time or self.clock()
+        context = RuleContext(merchant_type=state.merchant_type, platform=state.platform,
+                              day=dt.datetime.fromtimestamp(when, dt.timezone.utc).date())
+        alerts = []
+        for rule in self.rules:
+            finding = rule.evaluate(offer, context)
+            if finding is not None:
+                alerts.append(self._group(state, offer, finding, when))
+        return alerts
+
+    def confirm(self, stream_id: str, alert_id: str, who: str = "operator") -> List[Alert]:
+        """An operator confirmed the alert: it is corroborated from now on."""
+        state = self._stream(stream_id)
+        group = AlertGroup.from_dict(self.groups.get(state.alerts.get(alert_id, "")))
+        if group is None or group.alert_id != alert_id:
+            return []
+        if who not in group.confirmed_by:
+            group.confirmed_by.append(who)
+            self.groups[group.dedup_key] = group.to_dict()
+        return [self._alert(group, state)]
+
+    def _group(self, state: StreamState, offer: Offer, finding: Finding, when: float) -> Alert:
+        product = offer.category or " ".join(offer.product_text.lower().split())
+        dedup_key = f"{offer.stream_id}|{finding.rule}|{product}"
+        group = AlertGroup.from_dict(self.groups.get(dedup_key))
+        key = _offer_key(offer)
+        if group is not None and group.seen(key):
+            return self._alert(group, state)  # a replay: same alert again, counted once
+        if group is None or abs(when - group.first_seen) > self.settings.dedup_window_seconds:
+            group = AlertGroup(dedup_key=dedup_key, alert_id=_alert_id(dedup_key, when), rule=finding.rule,
+                               stream_id=offer.stream_id, category=offer.category,
+                               first_seen=when, last_seen=when)
+        group.first_seen = min(group.first_seen, when)
+        group.last_seen = max(group.last_seen, when)
+        if group.count == 0 or finding.ratio < group.ratio:
+            group.severity = finding.severity
+            group.ratio = finding.ratio
+            group.reference_cost_idr = finding.reference_cost_idr
+            group.reference_version = finding.reference_version
+            group.message = finding.message
+            group.offer = offer.to_representation()
+        group.viewers = max(group.viewers or 0, state.viewers or 0) or None
+        group.add_mention(key, Mention(time=when, unit_price_idr=offer.unit_price_idr, source=offer.source,
+                                       confidence=offer.confidence, transcript_seq=offer.transcript_seq),
+                          _evidence_ref(offer))
+        self.groups[dedup_key] = group.to_dict()
+        if group.alert_id not in state.alerts:
+            state.remember_alert(group.alert_id, dedup_key)
+            self._save(state)
+        return self._alert(group, state)
+
+    def _alert(self, group: AlertGroup, state: StreamState) -> Alert:
+        sources, confidence = corroborate(group, state, self.tolerance)
+        return Alert(
+            alert_id=group.alert_id,
+            rule=group.rule,
+            severity=group.severity,
+            confidence=confidence,
+            stream_id=group.stream_id,
+            seller_id=state.seller_id,
+            platform=state.platform,
+            category=group.category,
+            offer=Offer.from_data(dict(group.offer)),
+            reference_cost_idr=group.reference_cost_idr,
+            reference_version=group.reference_version,
+            ratio=group.ratio,
+            message=group.message,
+            corroborated=bool(sources),
+            corroboration=sources,
+            evidence=list(group.evidence),
+            created_at=self.clock(),
+            dedup_key=group.dedup_key,
+            count=group.count,
+            first_seen=group.first_seen,
+            last_seen=group.last_seen,
+            viewers=group.viewers,
+        )
+
+
+def escalation_policy(settings: RuleSettings) -> EscalationPolicy:
+    return EscalationPolicy(
+        min_alerts=settings.escalate_min_alerts,
+        window_seconds=settings.escalate_window_seconds,
+        min_severity=getattr(settings, "escalate_min_severity", "medium"),
+        min_viewers=getattr(settings, "escalate_min_viewers", 0),
+    )
+
+
+class SellerStage:
+    """Per-seller windowed tallies of corroborated alerts; sets the escalation decision."""
+
+    def __init__(self, policy: EscalationPolicy, windows: SellerWindows) -> None:
+        self.policy = policy
+        self.windows = windows
+
+    def on_alert(self, alert: Alert) -> Alert:
+        if not alert.corroborated:
+            return alert
+        contribution = self.policy.contribution(alert.alert_id, alert.severity, alert.viewers)
+        tallies = self.windows.add(seller_key(alert), alert.last_seen, contribution)
+        alert.escalate, alert.escalation_reason = self.policy.decide(tallies)
+        return alert
