@@ -65,6 +65,9 @@ class HypothesisBuffer:
 
     def _new_only(self, words: Iterable[TimedWord]) -> List[TimedWord]:
         fresh = [w for w in words if w.end > self.committed_until + self.tolerance or w.start >= self.committed_until - 0.01]
+        # The first word after the commit point sometimes gets the context
+        # audio before it; it cannot have started before committed speech ended.
+        fresh = [w if w.start >= self.committed_until else TimedWord(w.word, self.committed_until, max(w.end, self.committed_until), w.probability) for w in fresh]
         # A pass may re-hear the last committed words with slightly shifted
         # times; drop the longest run (up to 5 words) that repeats the tail.
         if fresh and self._tail and abs(fresh[0].start - self.committed_until) < 1.0:

@@ -141,15 +141,17 @@ def ensure_model(
         return as_path
     from faster_whisper.utils import download_model
 
-    try:
-        # local_files_only: a model that is not already on disk is an error,
-        # never a download.
-        return Path(download_model(name, local_files_only=True, cache_dir=str(Path(cache_dir) / "hub")))
-    except Exception:
-        raise ModelError(
+    # local_files_only: a model that is not already on disk is an error, never
+    # a download. Pantau's cache first, then the user's Hugging Face cache.
+    for hub in (str(Path(cache_dir) / "hub"), None):
+        try:
+            return Path(download_model(name, local_files_only=True, cache_dir=hub))
+        except Exception:
+            continue
+    raise ModelError(
             f"model {name!r} is neither 'base', a directory, nor in the local cache; "
             f"use --model base or --model /path/to/ctranslate2-model"
-        ) from None
+        )
 
 
 def resolve_device(settings: ModelSettings) -> tuple[str, str]:
