@@ -87,6 +87,8 @@ PRICE_BEFORE = {"harga", "harganya", "cuma", "hanya", "cukup", "jadi", "menjadi"
                 "seharga", "dijual", "jual", "murah", "bayar", "tinggal", "promo", "khusus",
                 "spesial", "special", "cuman", "modal", "senilai", "hargane", "pricenya",
                 "price", "dibanderol", "banderol", "bandrol", "dilepas", "lepas", "obral"}
+# Price words too weak to outweigh a non-price cue ("stoknya tinggal lima").
+WEAK_PRICE_BEFORE = {"tinggal", "murah", "promo", "khusus", "spesial", "special", "lepas", "jual"}
 PRICE_AFTER = {"aja", "saja", "doang", "rupiah", "only", "an"}
 # The words after a number that make it a measurement or a count, not a price.
 NONPRICE_AFTER = {

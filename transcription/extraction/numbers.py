@@ -217,6 +217,8 @@ class _Parser:
             if m is not None and m < last:
                 total, last, j, scaled, approx = total + g * m, m, mj, True, approx or ap
                 continue
+            if m is not None:
+                break  # "dua puluh ribu, dua puluh ribu": a second number
             if last == float("inf"):
                 total, j = g, gj
             elif g == int(g):

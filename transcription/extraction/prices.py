@@ -61,14 +61,17 @@ class Mark:
         self.start, self.end = tokens[i].start, tokens[j - 1].end
 
 
-def prev_words(tokens: List[Token], i: int, k: int) -> List[str]:
+def prev_words(tokens: List[Token], i: int, k: int, skip: frozenset = frozenset()) -> List[str]:
     """Up to k words before token i, nearest first, within the sentence and
-    stopping at another number (whose cue it would be)."""
+    stopping at another number (whose cue it would be); indices in skip
+    (product names) are passed over."""
     out: List[str] = []
     j = i - 1
     while j >= 0 and len(out) < k:
         tok = tokens[j]
-        if tok.kind == WORD:
+        if j in skip:
+            pass
+        elif tok.kind == WORD:
             if tok.norm in lx.NUMBER_WORDS:
                 break
             out.append(tok.norm)
@@ -102,13 +105,12 @@ def _nonprice_before(prev: List[str], currency: bool) -> bool:
         return True
     if len(prev) > 1 and prev[0] == "murah" and prev[1] == "lebih":  # "lebih murah 10 ribu"
         return True
-    price_word = False
     for w in prev:
-        if w in lx.PRICE_BEFORE:
-            price_word = True
-        elif w in lx.STRONG_NONPRICE_BEFORE and not currency:
-            return True
-        elif w in lx.WEAK_NONPRICE_BEFORE and not price_word:
+        if w in lx.PRICE_BEFORE and w not in lx.WEAK_PRICE_BEFORE:
+            return False  # "ukuran XL harga 40 ribu": the price word is nearer
+        if w in lx.STRONG_NONPRICE_BEFORE:
+            return not currency
+        if w in lx.WEAK_NONPRICE_BEFORE:
             return True
     return False
 
@@ -130,9 +132,11 @@ def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
     qtys: List[Mark] = []
     pcts: List[Mark] = []
     mention_starts = {m.i for m in mentions}
+    # Words that name a product are not cues ("jam tangan", "celana panjang").
+    covered = {k for m in mentions for k in range(m.i, m.j)}
     for num in nums:
         nxt, nxt2 = _norm(tokens, num.j), _norm(tokens, num.j + 1)
-        prev = prev_words(tokens, num.i, 3)
+        prev = prev_words(tokens, num.i, 3, covered)
         value, trailing_q, _ = num.price_reading()
         small = num.integral and not num.scaled and num.form != "slang" and value < 1000
         if small and nxt in lx.QTY_UNITS and value >= 1:
@@ -168,6 +172,10 @@ def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
         if not MIN_PRICE <= value <= MAX_PRICE:
             continue
         prices.append(Price(num, int(round(value)), implied, currency, cued, trailing_q))
+    for k, tok in enumerate(tokens):
+        if tok.norm in lx.QTY_WORDS:  # "selusin", "sekodi"
+            qtys.append(Mark(k, k + 1, lx.QTY_WORDS[tok.norm], tokens))
+    qtys.sort(key=lambda m: m.i)
     return prices, qtys, pcts
 
 
@@ -187,20 +195,41 @@ def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
         if any(w in lx.COMPETITOR for w in before) and not any(w in ("sini", "kami", "kita") for w in near):
             p.role = "competitor"
         # Rhetorical: "satu setengah juta? Nggak, ..." and "bukan 100 ribu".
-        elif near[:1] == ["bukan"] or _rhetorical(after):
+        elif p.i > 0 and tokens[p.i - 1].norm == "bukan" or _rhetorical(after):
             p.role = "rhetorical"
-        # Corrected: "eh salah", "ralat" between this price and the next one.
-        elif nxt_price is not None and any(
-                w in lx.CORRECTION for w in _words_between(tokens, p.j, nxt_price.i)):
+        # Corrected: "eh salah", "ralat", "eh bukan," before the next price.
+        elif nxt_price is not None and _corrected(tokens, p, nxt_price):
             p.role = "corrected"
-        elif any(w in lx.LIST_BEFORE for w in near) and nxt_price is not None or \
-                any(w in ("normal", "normalnya", "coret", "coretnya", "asli", "aslinya") for w in near):
+        elif _list_cue(near) and (nxt_price is not None or _strong_list_cue(near)):
             p.role = "list"
         elif near[:2] in (["dari"], ["dari", "harga"], ["dari", "harganya"]) or near[:1] == ["dari"]:
             p.role = "list" if nxt_price is not None else "sale"
         elif nxt_price is not None and _leads_to(tokens, p.j, nxt_price.i):
             p.role = "list"
         prev_end = p.j
+
+
+def _strong_list_cue(near: List[str]) -> bool:
+    return any(w in ("normal", "normalnya", "coret", "coretnya") for w in near) or _harga_asli(near)
+
+
+def _harga_asli(near: List[str]) -> bool:
+    # "harga asli(nya) X" is the normal price; "asli Korea" / "kulit asli" is not.
+    for a, b in zip(near, near[1:]):
+        if a in ("asli", "aslinya") and b in ("harga", "harganya"):
+            return True
+    return "aslinya" in near[:1]
+
+
+def _list_cue(near: List[str]) -> bool:
+    return _harga_asli(near) or any(w in lx.LIST_BEFORE and w not in ("asli", "aslinya") for w in near)
+
+
+def _corrected(tokens: List[Token], p: Price, q: Price) -> bool:
+    between = _words_between(tokens, p.j, q.i)
+    if any(w in lx.CORRECTION for w in between):
+        return True
+    return "bukan" in between and tokens[q.i - 1].norm != "bukan"
 
 
 def _rhetorical(after: List[str]) -> bool:

@@ -24,6 +24,7 @@ __all__ = ["Mention", "ProductMatcher"]
 
 _TIME_AFTER = {"pagi", "siang", "sore", "malam", "an", "berapa", "lagi", "kerja", "operasional", "tayang"}
 _TIME_WORDS = {"jam", "jamnya"}
+_MONEY = {"ribu", "juta", "rupiah", "rp", "k", "ribuan", "seribu", "sejuta", "seratus", "ratus"}
 
 
 class Mention:
@@ -112,4 +113,9 @@ class ProductMatcher:
         if j >= len(tokens):
             return False
         nxt = tokens[j]
-        return nxt.kind == NUM or nxt.norm in NUMBER_WORDS or nxt.norm in _TIME_AFTER
+        if nxt.norm in _TIME_AFTER:
+            return True
+        if nxt.kind != NUM and nxt.norm not in NUMBER_WORDS:
+            return False
+        # "jam sepuluh" is a time; "jamnya seratus ribu" is a watch's price.
+        return not any(t.norm in _MONEY for t in tokens[j:j + 5])
