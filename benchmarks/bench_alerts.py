@@ -1,0 +1,224 @@
+"""Alert service benchmark: live-feed delivery latency and filtered listing latency.
+
+    python benchmarks/bench_alerts.py            # 500 subscribers, 100 alerts/s, 100,000 stored alerts
+    python benchmarks/bench_alerts.py --short    # CI: fewer subscribers, rows and seconds
+
+Runs on SQLite and, when PANTAU_TEST_POSTGRES_URL (or --postgres-url) is set, on
+PostgreSQL. Baselines measured in the same run: delivery to 1 subscriber, and
+the unfiltered newest page. Targets: p99 delivery < 1 s, p95 list < 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+from aiohttp import web  # noqa: E402
+from prometheus_client import CollectorRegistry  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from alerts import AlertService, create_app  # noqa: E402
+from alerts.auth import new_token  # noqa: E402
+from alerts.schema import SEVERITY_RANK, alerts as alerts_table  # noqa: E402
+from pantau.config import Settings  # noqa: E402
+from pantau.records import Alert, Offer  # noqa: E402
+
+SEVERITIES = list(SEVERITY_RANK)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def make_alert(i: int, now: float) -> Alert:
+    offer = Offer(category="tshirt", product_text="kaos", price_idr=10_000, unit_price_idr=10_000,
+                  stream_id=f"room-{i % 20}", t0=0.0, t1=0.0, text="kaos sepuluh ribu")
+    return Alert(alert_id=f"bench-{i}", rule="below_reference_cost", severity=SEVERITIES[i % 4], confidence=0.9,
+                 stream_id=f"room-{i % 20}", seller_id=f"seller-{i % 50}", platform="simulator", category="tshirt",
+                 offer=offer, reference_cost_idr=35_000, created_at=now, first_seen=now, last_seen=now)
+
+
+async def serve(service: AlertService):
+    runner = web.AppRunner(create_app(service, CollectorRegistry()), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+
+async def feed_latency(service: AlertService, base: str, token: str, subscribers: int, rate: float,
+                       seconds: float) -> dict:
+    latencies: list[float] = []
+    total = int(rate * seconds)
+    headers = {"Authorization": f"Bearer {token}"}
+    done = asyncio.Event()
+    received = 0
+
+    async def subscriber(session: aiohttp.ClientSession, ready: asyncio.Event, counter: list[int]) -> None:
+        nonlocal received
+        async with session.ws_connect(f"{base}/api/feed", headers=headers, max_msg_size=0) as ws:
+            counter[0] += 1
+            if counter[0] == subscribers:
+                ready.set()
+            async for msg in ws:
+                data = json.loads(msg.data)
+                if data.get("type") == "alert":
+                    latencies.append(time.time() - data["alert"]["first_seen"])
+                    received += 1
+                    if received >= total * subscribers:
+                        done.set()
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        ready, counter = asyncio.Event(), [0]
+        tasks = [asyncio.create_task(subscriber(session, ready, counter)) for _ in range(subscribers)]
+        await asyncio.wait_for(ready.wait(), 120)
+        await asyncio.sleep(0.5)
+        start = time.perf_counter()
+        offset = random.randrange(10**9)
+        for i in range(total):
+            target = start + i / rate
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await service.ingest_alert(make_alert(offset + i, time.time()))
+        try:
+            await asyncio.wait_for(done.wait(), 60)
+        except asyncio.TimeoutError:
+            pass
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return {"subscribers": subscribers, "alerts": total, "delivered": len(latencies),
+            "expected": total * subscribers, "p50_s": pct(latencies, 0.5), "p99_s": pct(latencies, 0.99),
+            "max_s": max(latencies) if latencies else float("nan")}
+
+
+async def fill(service: AlertService, rows: int) -> None:
+    now = time.time()
+    batch = []
+    async with service.engine.begin() as conn:
+        for i in range(rows):
+            t = now - (rows - i)
+            sev = SEVERITIES[i % 4]
+            batch.append(dict(
+                alert_id=f"fill-{i}", rule="below_reference_cost" if i % 7 else "cross_border_min_price",
+                severity=sev, severity_rank=SEVERITY_RANK[sev], confidence=0.8, status=("new", "acknowledged",
+                                                                                         "dismissed", "escalated")[i % 4],
+                confirmed=False, stream_id=f"room-{i % 200}", seller_id=f"seller-{i % 1000}",
+                platform=("tiktok", "shopee", "youtube", "simulator")[i % 4], category="tshirt",
+                unit_price_idr=10_000, reference_cost_idr=35_000, count=1, first_seen=t, last_seen=t, created_at=t,
+                updated_at=t, feed_seq=0, case_id=None,
+                record={"offer": {"product_text": "kaos", "price_idr": 10_000}, "message": "below cost"}))
+            if len(batch) == 5000:
+                await conn.execute(alerts_table.insert(), batch)
+                batch = []
+        if batch:
+            await conn.execute(alerts_table.insert(), batch)
+
+
+async def list_latency(base: str, token: str, requests: int) -> dict:
+    now = time.time()
+    queries = {
+        "newest page (baseline)": "",
+        "severity=high,critical": "severity=high,critical",
+        "seller": "seller=seller-417",
+        "stream+status": "stream=room-17&status=new",
+        "platform+rule": "platform=tiktok&rule=cross_border_min_price",
+        "time range 1h": f"since={now - 3600}&until={now}",
+    }
+    out = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as session:
+        for name, query in queries.items():
+            times = []
+            for _ in range(requests):
+                t = time.perf_counter()
+                async with session.get(f"{base}/api/alerts?limit=50&{query}", headers=headers) as resp:
+                    assert resp.status == 200, await resp.text()
+                    await resp.read()
+                times.append(time.perf_counter() - t)
+            out[name] = {"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * pct(times, 0.95)}
+    return out
+
+
+async def run_store(label: str, url: str, args) -> None:
+    settings = Settings()
+    settings.store.url = url
+    service = AlertService(settings)
+    await service.start()
+    runner, base = await serve(service)
+    try:
+        async with service.engine.begin() as conn:
+            _, token = await new_token(conn, "admin", "bench", "bench")
+        started = time.perf_counter()
+        await fill(service, args.rows)
+        print(f"[{label}] stored {args.rows} alerts in {time.perf_counter() - started:.1f}s", flush=True)
+        listing = await list_latency(base, token, args.requests)
+        baseline = listing["newest page (baseline)"]["p95_ms"]
+        for name, r in listing.items():
+            verdict = "ok" if r["p95_ms"] < 50 else "OVER TARGET"
+            print(f"[{label}] list {name:<24} p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
+                  f"x{r['p95_ms'] / baseline:4.2f} of baseline  (target p95 < 50 ms: {verdict})", flush=True)
+        one = await feed_latency(service, base, token, 1, args.rate, args.seconds)
+        many = await feed_latency(service, base, token, args.subscribers, args.rate, args.seconds)
+        for r in (one, many):
+            verdict = "ok" if r["p99_s"] < 1.0 else "OVER TARGET"
+            print(f"[{label}] feed {r['subscribers']:>4} subscribers @ {args.rate:g}/s: delivered "
+                  f"{r['delivered']}/{r['expected']}  p50 {1000 * r['p50_s']:.1f} ms  p99 {1000 * r['p99_s']:.1f} ms  "
+                  f"max {1000 * r['max_s']:.1f} ms  (target p99 < 1 s: {verdict})", flush=True)
+        print(f"[{label}] feed p99 ratio {args.subscribers} vs 1 subscriber: x{many['p99_s'] / one['p99_s']:.1f}",
+              flush=True)
+    finally:
+        await runner.cleanup()
+        await service.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="CI size: 100 subscribers, 10,000 rows, 3 s")
+    parser.add_argument("--subscribers", type=int)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--postgres-url", default=os.environ.get("PANTAU_TEST_POSTGRES_URL", ""))
+    args = parser.parse_args()
+    args.subscribers = args.subscribers or (100 if args.short else 500)
+    args.seconds = args.seconds or (3.0 if args.short else 10.0)
+    args.rows = args.rows or (10_000 if args.short else 100_000)
+    print(f"alerts benchmark: {args.subscribers} subscribers, {args.rate:g} alerts/s for {args.seconds:g}s, "
+          f"{args.rows} stored alerts, {os.cpu_count()} CPUs", flush=True)
+    with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
+        await run_store("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", args)
+    if args.postgres_url:
+        server = make_url(args.postgres_url)
+        name = "pantau_bench_" + uuid.uuid4().hex[:8]
+        dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        admin = await asyncpg.connect(dsn)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            await run_store("postgresql", server.set(database=name).render_as_string(hide_password=False), args)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+    else:
+        print("[postgresql] not run: set PANTAU_TEST_POSTGRES_URL or --postgres-url", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
