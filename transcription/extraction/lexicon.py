@@ -156,6 +156,7 @@ SALE_BEFORE = {"jadi", "menjadi", "sekarang", "tinggal", "cuma", "hanya", "cukup
                "diskon", "khusus", "spesial", "special", "flash", "hari", "live", "langsung",
                "turun", "dibanting", "banting"}
 CORRECTION = {"salah", "ralat", "maksudnya", "maksud", "koreksi", "keliru", "sorry", "sori", "maaf"}
+FILLERS = {"eh", "em", "emm", "hmm", "ehm", "eee", "ee", "anu", "apa", "ya", "oh"}
 NEGATION = {"gak", "tidak", "bukan", "no", "nope", "nggak", "tak", "ndak", "nda", "enggak"}
 DISCOUNT = {"diskon", "disc", "discount", "potongan", "off", "sale", "hemat", "potong"}
 # Words that never name a product, skipped when the product is described

@@ -197,7 +197,8 @@ def _attach_quantities(tokens: List[Token], groups: List[_Group], qtys: List[Mar
         for k, g in enumerate(groups):
             if q.i < _first(g):
                 prev = groups[k - 1] if k else None
-                if prev is not None and not _separated(tokens, _end(prev), q.i, mentions):
+                if prev is not None and not _separated(tokens, _end(prev), q.i, mentions) \
+                        and not _leads_into(tokens, q.j, _first(g)):
                     owner = prev
                 else:
                     owner = g
@@ -211,6 +212,12 @@ def _attach_quantities(tokens: List[Token], groups: List[_Group], qtys: List[Mar
     for g in groups:
         if g.quantity is None and g.sale is not None and g.sale.quantity:
             g.quantity = Mark(g.sale.i, g.sale.j, g.sale.quantity, tokens)
+
+
+def _leads_into(tokens: List[Token], a: int, b: int) -> bool:
+    """Only price words between a quantity and the next price: "dapat dua, jadi 60 ribu"."""
+    return all(t.kind == PUNCT or t.norm in lx.PRICE_BEFORE or t.norm in lx.FILLERS
+               or t.norm in ("totalnya", "total", "semuanya") for t in tokens[a:b])
 
 
 def _attach_origin(tokens: List[Token], groups: List[_Group], cues: List[OriginCue]) -> None:

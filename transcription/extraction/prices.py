@@ -188,7 +188,7 @@ def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
     prev_end = 0
     for k, p in enumerate(prices):
         before = _words_between(tokens, max(prev_end, p.i - 6), p.i)
-        near = prev_words(tokens, p.i, 4)
+        near = [w for w in prev_words(tokens, p.i, 5) if w not in lx.CURRENCY_BEFORE][:4]
         after = _words_between(tokens, p.j, min(len(tokens), p.j + 6))
         nxt_price = prices[k + 1] if k + 1 < len(prices) else None
         # Competitor: "di toko sebelah 200 ribu", "harga pasaran 100 ribu".
@@ -202,9 +202,14 @@ def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
             p.role = "corrected"
         elif _list_cue(near) and (nxt_price is not None or _strong_list_cue(near)):
             p.role = "list"
-        elif near[:2] in (["dari"], ["dari", "harga"], ["dari", "harganya"]) or near[:1] == ["dari"]:
-            p.role = "list" if nxt_price is not None else "sale"
-        elif nxt_price is not None and _leads_to(tokens, p.j, nxt_price.i):
+        elif near[:1] == ["dari"]:
+            # "dari X jadi Y", or after the sale price: "Rp 450 ribu, dari Rp 700 ribu".
+            if nxt_price is not None:
+                p.role = "list" if p.value > nxt_price.value else "sale"
+            elif k and prices[k - 1].role == "sale" and prices[k - 1].value < p.value \
+                    and not _separated(tokens, prices[k - 1].j, p.i):
+                p.role = "list"
+        elif nxt_price is not None and p.value > nxt_price.value and _leads_to(tokens, p.j, nxt_price.i):
             p.role = "list"
         prev_end = p.j
 
@@ -229,7 +234,18 @@ def _corrected(tokens: List[Token], p: Price, q: Price) -> bool:
     between = _words_between(tokens, p.j, q.i)
     if any(w in lx.CORRECTION for w in between):
         return True
-    return "bukan" in between and tokens[q.i - 1].norm != "bukan"
+    if "bukan" in between and tokens[q.i - 1].norm != "bukan":
+        return True
+    # "sejuta, eh, sembilan ratus ribu maksudnya": only a filler between,
+    # or the correction word said after the new price.
+    words = [w for w in between if w not in (",", ".", "-")]
+    if words and all(w in lx.FILLERS for w in words) and p.value != q.value:
+        return True
+    return any(w in lx.CORRECTION for w in _words_between(tokens, q.j, q.j + 2))
+
+
+def _separated(tokens: List[Token], a: int, b: int) -> bool:
+    return any(t.norm in _SENTENCE_END for t in tokens[a:b])
 
 
 def _rhetorical(after: List[str]) -> bool:

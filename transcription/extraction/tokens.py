@@ -20,7 +20,8 @@ __all__ = ["Token", "tokenize", "WORD", "NUM", "PUNCT"]
 
 WORD, NUM, PUNCT = 1, 2, 3
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\-][^\W\d_]+)*|%|[^\w\s]", re.UNICODE)
+# ASCII digits only: int() refuses "²" and other digit-like characters.
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['\-][^\W\d_]+)*|%|[^\w\s]|[^\s]", re.UNICODE)
 # Pieces a run-together word may be split into (only when every piece is one
 # of these, so ordinary words are never cut).
 _GLUE = {"jadi", "cuma", "hanya", "harga", "harganya", "rp", "rupiah", "aja", "saja", "dari", "ini", "sekarang"}
@@ -60,7 +61,7 @@ def digit_value(s: str) -> Tuple[Optional[float], bool]:
     decimals; "1.250.000,00" ends in decimals. Returns (None, False) for
     forms that are neither (a code such as "1.2.3").
     """
-    if s.isdigit():
+    if s.isascii() and s.isdigit():
         return float(int(s)), False
     seps = [c for c in s if c in ".,"]
     parts = re.split(r"[.,]", s)
@@ -133,7 +134,7 @@ def tokenize(text: str) -> List[Token]:
         space = start != prev_end
         prev_end = end
         c = s[0]
-        if c.isdigit():
+        if "0" <= c <= "9":
             value, _ = digit_value(s)
             tokens.append(Token(s, s, NUM, start, end, value, False, space))
         elif c.isalpha():
