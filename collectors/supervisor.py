@@ -34,6 +34,7 @@ from collectors.metrics import CollectorMetrics, StreamReport
 from collectors.pacing import Backoff, RequestBudget
 from collectors.platforms import Platform, ResolvedStream, platform_for_spec
 from pantau.config import CollectorSettings
+from pantau.errors import UserError
 from pantau.records import AudioChunk, StreamEvent, StreamSpec
 
 __all__ = ["Supervisor", "StreamWatch"]
@@ -149,7 +150,14 @@ class StreamWatch:
                 return await self._end("platform_said")
             if self._silent_too_long():
                 return await self._end("silent")
-            resolved = await self._resolve()
+            try:
+                resolved = await self._resolve()
+            except UserError as exc:
+                # Permanent (a missing optional library, a bad URL): retrying cannot help.
+                self.report.error("unresolvable", str(exc))
+                log.error("stream %s cannot be watched: %s", self.spec.stream_id, exc)
+                self.ended_reason = "unresolvable"
+                return
             if resolved is None:
                 continue
             if resolved.ended:
