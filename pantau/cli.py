@@ -168,7 +168,7 @@ def _configure_logging(settings: Settings) -> None:
         stream=sys.stderr,
     )
     # Faust and aiokafka are chatty at INFO.
-    for name in ("aiokafka", "faust", "mode", "aiohttp.access"):
+    for name in ("aiokafka", "faust", "mode", "aiohttp.access", "alembic"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -47,6 +47,8 @@ class PipelineStats:
     transcripts: int = 0
     offers: int = 0
     alerts: dict[str, Alert] = field(default_factory=dict)
+    # alert ids raised or updated by a spoken offer (not only by a product pin)
+    spoken: set[str] = field(default_factory=set)
 
     def summary(self, streams: list[str]) -> dict:
         by_stream: Counter[str] = Counter()
@@ -63,6 +65,7 @@ class PipelineStats:
                 "total": len(self.alerts),
                 "by_stream": {s: by_stream.get(s, 0) for s in streams},
                 "by_rule": dict(by_rule),
+                "from_speech": len(self.spoken & set(self.alerts)),
             },
         }
 
@@ -160,7 +163,9 @@ class EmbeddedPipeline:
             await self.alert_service.ingest_transcript(transcript)
         for offer in result.offers:
             self.stats.offers += 1
-            await self._raise(self.processor.on_offer(offer))
+            alerts = self.processor.on_offer(offer)
+            self.stats.spoken.update(a.alert_id for a in alerts)
+            await self._raise(alerts)
 
     async def _pump_events(self) -> None:
         while True:
