@@ -249,15 +249,21 @@ class _Parser:
         return num
 
     def describe(self, num: Number) -> None:
-        toks = self.t[num.i:num.j]
-        has_digits = any(t.kind == NUM for t in toks)
-        has_words = any(t.kind == WORD and t.norm in NUMBER_WORDS for t in toks)
+        has_digits = has_words = grouped = repaired = has_k = False
+        for t in self.t[num.i:num.j]:
+            if t.kind == NUM:
+                has_digits = True
+                if t.value is not None and t.value >= 1000 and ("." in t.text or "," in t.text):
+                    grouped = True
+            elif t.norm in NUMBER_WORDS:
+                has_words = True
+            if t.repaired:
+                repaired = True
+            if t.norm in _K:
+                has_k = True
         num.form = "mixed" if has_digits and has_words else "digits" if has_digits else "words"
-        num.grouped = any(t.kind == NUM and ("." in t.text or "," in t.text) and t.value is not None
-                          and t.value >= 1000 for t in toks)
-        num.repaired = any(t.repaired for t in toks)
-        num.bridged = self.bridged
-        if has_digits and not num.scaled and any(t.norm in _K for t in toks):
+        num.grouped, num.repaired, num.bridged = grouped, repaired, self.bridged
+        if has_digits and has_k:
             num.scaled = True
 
 

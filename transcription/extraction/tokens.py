@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from transcription.extraction.lexicon import NUMBER_WORDS, SLANG, VARIANTS
 
@@ -125,30 +125,48 @@ def _normalise(word: str) -> Tuple[Tuple[str, ...], bool]:
     return (low,), False
 
 
+_Piece = Tuple[str, int, Optional[float], bool, int, int]  # norm, kind, value, repaired, start, end
+_PIECES_OF: Dict[str, Tuple[_Piece, ...]] = {}
+
+
+def _pieces(s: str) -> Tuple[_Piece, ...]:
+    """How one matched string becomes tokens (offsets relative to it); cached,
+    since live speech repeats a small vocabulary."""
+    c = s[0]
+    if "0" <= c <= "9":
+        value, _ = digit_value(s)
+        return ((s, NUM, value, False, 0, len(s)),)
+    if not c.isalpha():
+        return ((s, PUNCT, None, False, 0, len(s)),)
+    norms, repaired = _normalise(s)
+    if len(norms) == 1:
+        return ((norms[0], WORD, None, repaired, 0, len(s)),)
+    # Offsets of split pieces are approximate when a variant changed a
+    # piece's length; the last piece always ends where the word ends.
+    out, pos = [], 0
+    for k, piece in enumerate(norms):
+        end = len(s) if k == len(norms) - 1 else min(len(s), pos + len(piece))
+        out.append((piece, WORD, None, True, pos, end))
+        pos = end
+    return tuple(out)
+
+
 def tokenize(text: str) -> List[Token]:
     """Split text into tokens (words, digit groups, punctuation) with offsets."""
     tokens: List[Token] = []
+    append = tokens.append
     prev_end = -1
+    cache = _PIECES_OF
     for m in _TOKEN.finditer(text):
-        s, start, end = m.group(), m.start(), m.end()
+        s = m.group()
+        start = m.start()
+        pieces = cache.get(s)
+        if pieces is None:
+            pieces = _pieces(s)
+            if len(cache) < 100_000:
+                cache[s] = pieces
         space = start != prev_end
-        prev_end = end
-        c = s[0]
-        if "0" <= c <= "9":
-            value, _ = digit_value(s)
-            tokens.append(Token(s, s, NUM, start, end, value, False, space))
-        elif c.isalpha():
-            norms, repaired = _normalise(s)
-            if len(norms) == 1:
-                tokens.append(Token(s, norms[0], WORD, start, end, None, repaired, space))
-            else:
-                # Offsets of the pieces are approximate when a variant
-                # changed a piece's length; the whole word's span is kept.
-                pos = start
-                for k, piece in enumerate(norms):
-                    pend = end if k == len(norms) - 1 else min(end, pos + len(piece))
-                    tokens.append(Token(text[pos:pend], piece, WORD, pos, pend, None, True, space and k == 0))
-                    pos = pend
-        else:
-            tokens.append(Token(s, s, PUNCT, start, end, None, False, space))
+        prev_end = m.end()
+        for k, (norm, kind, value, repaired, a, b) in enumerate(pieces):
+            append(Token(s[a:b], norm, kind, start + a, start + b, value, repaired, space and k == 0))
     return tokens
