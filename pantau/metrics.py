@@ -30,6 +30,7 @@ from prometheus_client import (
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    disable_created_metrics,
 )
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import GaugeMetricFamily
@@ -44,6 +45,10 @@ __all__ = [
     "FaustPrometheusSensor",
     "ConsumerLagCollector",
 ]
+
+# `_created` samples would double every counter's series in the text format
+# and no dashboard or rule reads them.
+disable_created_metrics()
 
 # Faust's latencies sit between a millisecond (commit, send) and tens of
 # seconds (rebalances); these buckets cover both ends in seconds.

@@ -37,8 +37,9 @@ DEMO_SERIES = [
     "pantau_hls_segments_total",
     "pantau_stream_events_total",
     "pantau_collector_reconnects_total",  # the test drops a room's connection
-    "pantau_audio_gaps_total",  # ... and skips segments
+    "pantau_audio_gaps_total",  # ... and corrupts a segment
     "pantau_audio_gap_seconds_total",
+    "pantau_collector_errors_total",  # ... and sends garbage on the event WebSocket
     # transcription
     "pantau_transcription_audio_seconds_total",
     "pantau_transcription_processing_seconds_total",
@@ -61,7 +62,6 @@ DEMO_SERIES = [
 ]
 
 EVENT_DRIVEN = {
-    "pantau_collector_errors_total": "only on malformed input or failed requests",
     "pantau_transcription_skipped_seconds_total": "only when audio is lost or the model falls behind",
     "pantau_dead_letters_total": "only for records that cannot be decoded or processed",
     "pantau_webhook_deliveries_total": "only with a webhook subscribed; the demo has none",
