@@ -85,7 +85,7 @@ CURRENCY_AFTER = {"rupiah", "idr", "rp"}
 # A bare number right after these is a price even without "ribu".
 PRICE_BEFORE = {"harga", "harganya", "cuma", "hanya", "cukup", "jadi", "menjadi", "sekarang",
                 "seharga", "dijual", "jual", "murah", "bayar", "tinggal", "promo", "khusus",
-                "spesial", "special", "cuman", "modal", "senilai", "hargane", "pricenya",
+                "spesial", "special", "cuman", "senilai", "hargane", "pricenya",
                 "price", "dibanderol", "banderol", "bandrol", "dilepas", "lepas", "obral"}
 # Price words too weak to outweigh a non-price cue ("stoknya tinggal lima").
 WEAK_PRICE_BEFORE = {"tinggal", "murah", "promo", "khusus", "spesial", "special", "lepas", "jual"}
@@ -110,7 +110,11 @@ SCALED_NONPRICE_AFTER = {
     "review", "reviews", "likes", "like", "komen", "komentar", "pembeli", "transaksi", "pesanan",
     "order", "kali", "x", "bintang", "member", "subscriber", "subscribers", "share", "mah", "km",
     "tahun", "unit", "stok", "pcs", "biji", "pasang", "lusin", "lembar", "buah", "kg", "ton",
+    "paket", "pertama", "terakhir", "pembelian", "peserta", "pemenang", "item", "produk",
 }
+# "tiga ribu yang nonton": a count of people.
+COUNTED_AFTER_YANG = {"nonton", "menonton", "beli", "membeli", "checkout", "order", "follow", "like",
+                      "join", "gabung", "sudah", "udah", "hadir", "komen", "share", "pesan"}
 # Quantity units after a number: factor per unit ("1 lusin" is 12).
 QTY_UNITS = {
     "pcs": 1, "pc": 1, "pcs.": 1, "biji": 1, "buah": 1, "pasang": 1, "psg": 1, "lusin": 12,
@@ -143,6 +147,8 @@ WEAK_NONPRICE_BEFORE = {
     "voucher", "vocer", "kupon", "cashback", "potongan", "hemat", "ongkir", "minimal", "min",
     "minimum", "belanja", "maksimal", "max", "maks", "bonus", "subsidi", "pembelian", "cicilan",
     "dp", "saldo", "koin", "poin", "tambah", "tambahan", "selisih", "untung", "komisi",
+    "ongkirnya", "ongkos", "modal", "modalnya", "kembalian", "kembali", "uang", "lebih", "denda",
+    "biaya", "admin", "pajak", "asuransi", "packing", "kirim",
 }
 # Before a price, these make it a competitor's or the market's price.
 COMPETITOR = {"sebelah", "lain", "mall", "mal", "pasaran", "kompetitor", "sana", "disana", "luaran",

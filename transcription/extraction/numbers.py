@@ -72,10 +72,12 @@ class Number:
             return self.value, None, self.colloquial
         g, mult, ntok, digits = self.tail
         head = self.value - g
-        if mult == 1000 and g < 10 and ntok == 1 and not digits:
+        if mult == 1000 and g < 10 and ntok == 1:
             if head < 10_000:
                 return head + g * 100, None, True
             return head, int(g), True
+        if mult == 1000 and g < 100:  # "50 ribu 12": never a price of 50,012
+            return head, None, True
         if mult == 1_000_000 and g >= 100:
             return head + g * 1000, None, True
         if mult == 1_000_000 and g < 10 and ntok == 1:
@@ -120,6 +122,10 @@ class _Parser:
         if j != i:
             self.bridged = True
         return j + 1
+
+    def bridged_at(self, i: int, j: int) -> bool:
+        """Punctuation between tokens i-1 and j: "50 rebu, dua 90" is two numbers."""
+        return any(self.t[k].kind == PUNCT for k in range(i - 1, j))
 
     def group(self, i: int) -> Tuple[Optional[float], int]:
         """A group below one thousand starting at i: (value or None, next index)."""
@@ -221,7 +227,7 @@ class _Parser:
                 break  # "dua puluh ribu, dua puluh ribu": a second number
             if last == float("inf"):
                 total, j = g, gj
-            elif g == int(g):
+            elif g == int(g) and not (g < 10 and self.bridged_at(j, gj)):
                 # The formal reading ("satu juta dua ratus" is 1,000,200);
                 # price_value() applies the spoken shortenings.
                 tail = (g, last, gj - j, self.kinds[j][0] == "N")

@@ -190,7 +190,8 @@ def _inside_price(m: Mention, g: _Group) -> bool:
 
 def _attach_quantities(tokens: List[Token], groups: List[_Group], qtys: List[Mark],
                        mentions: List[Mention]) -> None:
-    for q in qtys:
+    # "per pcs" fixes one unit first; other marks fill offers still without one.
+    for q in sorted(qtys, key=lambda m: not m.per):
         # The offer whose price follows the mark in its clause, else the one
         # just before it when nothing separates them ("50 ribu dapat 3").
         owner = None

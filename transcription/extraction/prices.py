@@ -54,14 +54,15 @@ class Price:
 class Mark:
     """A quantity ("3 pcs", "isi enam") or a discount percentage at token i."""
 
-    __slots__ = ("i", "j", "value", "start", "end")
+    __slots__ = ("i", "j", "value", "start", "end", "per")
 
-    def __init__(self, i: int, j: int, value: float, tokens: List[Token]):
-        self.i, self.j, self.value = i, j, value
+    def __init__(self, i: int, j: int, value: float, tokens: List[Token], per: bool = False):
+        self.i, self.j, self.value, self.per = i, j, value, per
         self.start, self.end = tokens[i].start, tokens[j - 1].end
 
 
-def prev_words(tokens: List[Token], i: int, k: int, skip: frozenset = frozenset()) -> List[str]:
+def prev_words(tokens: List[Token], i: int, k: int, skip: frozenset = frozenset(),
+               clause: bool = False) -> List[str]:
     """Up to k words before token i, nearest first, within the sentence and
     stopping at another number (whose cue it would be); indices in skip
     (product names) are passed over."""
@@ -75,7 +76,8 @@ def prev_words(tokens: List[Token], i: int, k: int, skip: frozenset = frozenset(
             if tok.norm in lx.NUMBER_WORDS:
                 break
             out.append(tok.norm)
-        elif tok.kind == NUM or tok.norm in _SENTENCE_END and not _rp_dot(tokens, j):
+        elif tok.kind == NUM or tok.norm in _SENTENCE_END and not _rp_dot(tokens, j) \
+                or clause and tok.norm == ",":
             break
         j -= 1
     return out
@@ -101,7 +103,7 @@ def _has_currency(tokens: List[Token], num: Number) -> bool:
 
 
 def _nonprice_before(prev: List[str], currency: bool) -> bool:
-    if prev and prev[0] in lx.DISCOUNT:  # "diskon 20 ribu" is the discount
+    if prev and prev[0] in lx.DISCOUNT and prev[0] not in ("sale", "off"):  # "diskon 20 ribu"
         return True
     if len(prev) > 1 and prev[0] == "murah" and prev[1] == "lebih":  # "lebih murah 10 ribu"
         return True
@@ -157,7 +159,9 @@ def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
         if nxt in (lx.SCALED_NONPRICE_AFTER if num.scaled else lx.NONPRICE_AFTER):
             continue
         currency = _has_currency(tokens, num)
-        if _nonprice_before(prev, currency):
+        if _nonprice_before(prev_words(tokens, num.i, 3, covered, clause=True), currency):
+            continue
+        if nxt == "yang" and nxt2 in lx.COUNTED_AFTER_YANG:
             continue
         cued = bool(prev) and prev[0] in lx.PRICE_BEFORE or nxt in lx.PRICE_AFTER
         implied = False
@@ -172,9 +176,17 @@ def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
         if not MIN_PRICE <= value <= MAX_PRICE:
             continue
         prices.append(Price(num, int(round(value)), implied, currency, cued, trailing_q))
+    if any(not p.implied for p in prices):
+        # "Sepatu 42 cuma 150rb": a bare number after the product is a size
+        # when a price is said outright; keep implied prices only when cued.
+        prices = [p for p in prices if not p.implied or p.cued]
     for k, tok in enumerate(tokens):
         if tok.norm in lx.QTY_WORDS:  # "selusin", "sekodi"
             qtys.append(Mark(k, k + 1, lx.QTY_WORDS[tok.norm], tokens))
+        elif tok.norm == "per" and k + 1 < len(tokens) and tokens[k + 1].norm in lx.QTY_UNITS \
+                or tok.norm in ("satuan", "ecer", "eceran", "perpcs", "perbiji"):
+            # "per pcs 15 ribu": the price of one, whatever count was said before.
+            qtys.append(Mark(k, k + (2 if tok.norm == "per" else 1), 1, tokens, per=True))
     qtys.sort(key=lambda m: m.i)
     return prices, qtys, pcts
 
