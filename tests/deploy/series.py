@@ -58,14 +58,15 @@ DEMO_SERIES = [
     "pantau_cases_opened_total",
     "pantau_cases_escalated_total",
     "pantau_api_request_duration_seconds_bucket",  # the test calls the API
+    "pantau_alert_actions_total",  # ... and acknowledges an alert
     "pantau_feed_subscribers",
 ]
 
 EVENT_DRIVEN = {
     "pantau_transcription_skipped_seconds_total": "only when audio is lost or the model falls behind",
-    "pantau_dead_letters_total": "only for records that cannot be decoded or processed",
+    "pantau_dead_letters_total": "only for records that cannot be decoded (checked on a real worker by "
+                                 "test_prometheus_scrape_worker.py)",
     "pantau_webhook_deliveries_total": "only with a webhook subscribed; the demo has none",
-    "pantau_alert_actions_total": "only when staff acknowledge, dismiss or escalate",
 }
 
 DISTRIBUTED_ONLY_PREFIXES = ("pantau_faust_", "pantau_kafka_")
