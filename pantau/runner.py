@@ -103,6 +103,8 @@ class EmbeddedPipeline:
 
     async def start(self, progress: Progress = lambda message: None) -> None:
         await self.alert_service.start()
+        # Staff attach and detach streams through the API; the collectors obey.
+        self.alert_service.add_stream_listener(self._on_stream_change)
         await self.transcriber.start(progress=progress)
         self._tasks = [
             asyncio.create_task(self._pump_audio(), name="pantau-audio"),
@@ -111,12 +113,22 @@ class EmbeddedPipeline:
 
     async def attach(self, spec: StreamSpec) -> None:
         spec.validate()
+        if spec.stream_id in self._specs:
+            return
         self._specs[spec.stream_id] = spec
         self.processor.on_spec(spec)
         await self.alert_service.ingest_spec(spec)
         await self.supervisor.attach(spec)
 
+    async def _on_stream_change(self, change: str, spec: StreamSpec) -> None:
+        if change == "attach":
+            await self.attach(spec)
+        else:
+            await self.detach(spec.stream_id)
+
     async def detach(self, stream_id: str) -> None:
+        if self._specs.pop(stream_id, None) is None:
+            return
         await self.supervisor.detach(stream_id)
         await self._flush(stream_id)
 
@@ -126,6 +138,7 @@ class EmbeddedPipeline:
         await self._drain()
         for stream_id in list(self._specs):
             await self._flush(stream_id)
+        self._specs.clear()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
