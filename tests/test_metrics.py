@@ -3,8 +3,8 @@ and the consumer-lag collector, each on a fresh registry."""
 from __future__ import annotations
 
 import faust
-import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from faust.types import TP
 from prometheus_client import Counter
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,18 +18,24 @@ from pantau.metrics import (
 )
 
 
-async def test_metrics_route_serves_the_registry(aiohttp_client_factory):
+async def scrape(registry, accept: str = "") -> tuple[str, str]:
+    """GET /metrics from an aiohttp app on a real socket: (content type, body)."""
+    app = web.Application()
+    add_metrics_route(app, registry)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/metrics", headers={"Accept": accept} if accept else {})
+        assert response.status == 200
+        return response.headers["Content-Type"], await response.text()
+
+
+async def test_metrics_route_serves_the_registry():
     registry = new_registry()
     Counter("pantau_things_total", "Things.", ["platform"], registry=registry).labels(platform="tiktok").inc(3)
     register_build_info(registry, role="alerts", version="0.1.0")
-    app = web.Application()
-    add_metrics_route(app, registry)
-    client = await aiohttp_client_factory(app)
 
-    response = await client.get("/metrics")
-    assert response.status == 200
-    assert response.headers["Content-Type"].startswith("text/plain")
-    families = {f.name: f for f in text_string_to_metric_families(await response.text())}
+    content_type, text = await scrape(registry)
+    assert content_type.startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(text)}
     [sample] = families["pantau_things"].samples[:1]
     assert sample.labels == {"platform": "tiktok"} and sample.value == 3.0
     assert families["pantau_build_info"].samples[0].labels == {"role": "alerts", "version": "0.1.0"}
@@ -37,16 +43,14 @@ async def test_metrics_route_serves_the_registry(aiohttp_client_factory):
     assert "process_resident_memory_bytes" in families
 
 
-async def test_metrics_route_speaks_openmetrics_when_asked(aiohttp_client_factory):
+async def test_metrics_route_speaks_openmetrics_when_asked():
     registry = new_registry(process=False)
     Counter("pantau_things_total", "Things.", registry=registry).inc()
-    app = web.Application()
-    add_metrics_route(app, registry)
-    client = await aiohttp_client_factory(app)
-    response = await client.get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
-    text = await response.text()
-    assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+    content_type, text = await scrape(registry, "application/openmetrics-text; version=1.0.0")
+    assert content_type.startswith("application/openmetrics-text")
     assert text.rstrip().endswith("# EOF")
+    # No `_created` samples: they would double every counter's series.
+    assert "_created" not in text
 
 
 def test_faust_sensor_reports_seconds_per_topic():
@@ -132,20 +136,3 @@ def test_consumer_lag_reads_the_offsets_faust_tracks():
     assert lag("pantau_kafka_consumer_lag", {"topic": "audio"}) == 50
     # Read up to offset 5, nothing committed yet: 9 - (5 + 1).
     assert lag("pantau_kafka_consumer_lag", {"topic": "alerts"}) == 3
-
-
-@pytest.fixture
-async def aiohttp_client_factory():
-    from aiohttp.test_utils import TestClient, TestServer
-
-    clients = []
-
-    async def make(app: web.Application) -> TestClient:
-        client = TestClient(TestServer(app))
-        await client.start_server()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.close()
