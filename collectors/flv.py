@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Optional
 
 import aiohttp
@@ -22,16 +23,32 @@ from collectors.fetch import FetchError, TooLarge, check_url, raise_for_status
 from collectors.metrics import StreamReport
 from pantau.config import CollectorSettings
 
-__all__ = ["FLVReader", "FLVError"]
+__all__ = ["FLVReader", "FLVCursor", "FLVError"]
 
 TAG_AUDIO, TAG_VIDEO, TAG_SCRIPT = 8, 9, 18
 SOUND_AAC, SOUND_MP3 = 10, 2
 # Timestamps may wobble by a frame; a jump beyond this is lost audio.
 JUMP_TOLERANCE = 0.5
+# A reconnect's first tag this close to where we left off is on the same timeline.
+SAME_TIMELINE_MS = (-30_000, 60_000)
 
 
 class FLVError(FetchError):
     reason = "bad_flv"
+
+
+@dataclass
+class FLVCursor:
+    """Where a stream's FLV reading stands, kept across reconnects.
+
+    Edge servers usually keep the stream's tag timeline across connections and
+    start a new one a little behind the live edge: tags already heard are then
+    dropped by timestamp and a hole is measured exactly. A server that restarts
+    its timeline per connection leaves only the wall clock to measure the hole.
+    """
+
+    last_ms: Optional[float] = None  # end of the last audio heard, on the tag timeline
+    last_wall: Optional[float] = None  # when that audio was received
 
 
 class FLVReader:
@@ -44,8 +61,10 @@ class FLVReader:
         settings: CollectorSettings,
         out: AudioOut,
         report: StreamReport,
+        cursor: Optional[FLVCursor] = None,
     ) -> None:
         self.url = check_url(url)
+        self.cursor = cursor or FLVCursor()
         self.session = session
         self.settings = settings
         self.out = out
@@ -108,9 +127,12 @@ class FLVReader:
         else:
             self.report.error("flv_codec", f"unsupported FLV sound format {sound_format}")
             return
-        if self.first_ms is None:
-            self.first_ms = timestamp_ms
+        if self.first_ms is None and not await self._rejoin(timestamp_ms):
+            return
+        assert self.first_ms is not None
         at = (timestamp_ms - self.first_ms) / 1000
+        if at + 0.001 < self.heard - JUMP_TOLERANCE:
+            return  # already heard: a replay after a reconnect, or a server's backwards step
         if at - self.heard > JUMP_TOLERANCE:
             self.decoder.reset()
             await self.out.gap(at - self.heard, "timestamp_jump")
@@ -124,4 +146,31 @@ class FLVReader:
         if pcm:
             seconds = len(pcm) / 32000
             self.heard += seconds
-            await self.out.pcm(pcm, time.time() - seconds)
+            now = time.time()
+            self.cursor.last_ms = self.first_ms + self.heard * 1000
+            self.cursor.last_wall = now
+            await self.out.pcm(pcm, now - seconds)
+
+    async def _rejoin(self, timestamp_ms: int) -> bool:
+        """Place this connection's first audio tag; False when it was already heard."""
+        last_ms, last_wall = self.cursor.last_ms, self.cursor.last_wall
+        if last_ms is None or last_wall is None:
+            self.first_ms = timestamp_ms
+            return True
+        low, high = SAME_TIMELINE_MS
+        if low <= timestamp_ms - last_ms <= high:
+            # Same timeline: tags up to where we left off are replays.
+            if timestamp_ms + 1 < last_ms:
+                return False
+            self.first_ms = int(last_ms)
+            lost = (timestamp_ms - last_ms) / 1000
+            if lost > JUMP_TOLERANCE:
+                await self.out.gap(lost, "reconnect")
+                self.first_ms = timestamp_ms
+            return True
+        # A new timeline: only the wall clock says how long we were away.
+        self.first_ms = timestamp_ms
+        lost = time.time() - last_wall
+        if lost > JUMP_TOLERANCE:
+            await self.out.gap(lost, "reconnect")
+        return True

@@ -28,7 +28,7 @@ from collectors.audio import AudioOut, StreamStalled
 from collectors.chunker import AudioChunker
 from collectors.events import EventReader
 from collectors.fetch import FetchError, SlowDown
-from collectors.flv import FLVReader
+from collectors.flv import FLVCursor, FLVReader
 from collectors.hls import HLSCursor, HLSReader
 from collectors.metrics import CollectorMetrics, StreamReport
 from collectors.pacing import Backoff, RequestBudget
@@ -43,8 +43,6 @@ log = logging.getLogger("pantau.collectors")
 
 AudioSink = Callable[[AudioChunk], Awaitable[None]]
 EventSink = Callable[[StreamEvent], Awaitable[None]]
-# A FLV reconnect that lost less than this is jitter, not a hole.
-MIN_RECONNECT_GAP = 0.25
 
 
 class _StreamOut(AudioOut):
@@ -55,8 +53,6 @@ class _StreamOut(AudioOut):
         self.sink = sink
         self.report = report
         self.last_audio = time.monotonic()
-        self.wall_end: Optional[float] = None  # when the last sample heard was spoken
-        self.rejoin = False  # the next audio follows a reconnect that sequence numbers cannot bridge
 
     async def _send(self, chunks: list[AudioChunk]) -> None:
         for chunk in chunks:
@@ -65,15 +61,7 @@ class _StreamOut(AudioOut):
             await self.sink(chunk)
 
     async def pcm(self, pcm: bytes, wall_time: Optional[float]) -> None:
-        if self.rejoin and self.wall_end is not None and wall_time is not None:
-            lost = wall_time - self.wall_end
-            if lost > MIN_RECONNECT_GAP:
-                await self.gap(lost, "reconnect", self.wall_end)
-        self.rejoin = False
         self.last_audio = time.monotonic()
-        seconds = len(pcm) / 32000
-        if wall_time is not None:
-            self.wall_end = wall_time + seconds
         await self._send(self.chunker.feed(pcm, wall_time))
 
     async def gap(self, seconds: float, reason: str, wall_time: Optional[float] = None) -> None:
@@ -114,6 +102,7 @@ class StreamWatch:
         self.out = _StreamOut(spec, settings, audio_sink, self.report)
         self.backoff = Backoff(settings.reconnect_initial, settings.reconnect_max)
         self.cursor = HLSCursor()
+        self.flv_cursor = FLVCursor()
         self.events: Optional[EventReader] = None
         self._events_task: Optional[asyncio.Task] = None
         self.heard_live = False
@@ -183,10 +172,11 @@ class StreamWatch:
         if resolved.kind == "hls":
             reader = HLSReader(resolved.audio_url, self.session, self.settings, self.out, self.report, self.cursor)
         else:
-            self.out.rejoin = self.heard_live
-            reader = FLVReader(resolved.audio_url, self.session, self.settings, self.out, self.report)
-        self.heard_live = True
-        self.out.last_audio = max(self.out.last_audio, time.monotonic() - 1.0)
+            reader = FLVReader(resolved.audio_url, self.session, self.settings, self.out, self.report, self.flv_cursor)
+        if not self.heard_live:
+            # The silence clock starts when the stream is first found live.
+            self.heard_live = True
+            self.out.last_audio = time.monotonic()
         live = self.metrics.streams_live.labels(platform=self.platform.name) if self.metrics else None
         if live:
             live.inc()
