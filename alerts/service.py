@@ -78,8 +78,11 @@ class AlertService:
         self._pending_clips: dict[str, list[tuple[float, asyncio.Future]]] = defaultdict(list)
         self._tasks: set[asyncio.Task] = set()
         self._stream_listeners: list[StreamListener] = []
-        # One writer at a time keeps feed positions in commit order.
-        self._write_lock = asyncio.Lock()
+        # One writer task commits queued changes in batches (group commit):
+        # feed positions follow commit order, and concurrent alerts share a
+        # transaction instead of waiting for one commit each.
+        self._writes: list[tuple[Callable, asyncio.Future]] = []
+        self._writer: Optional[asyncio.Task] = None
         self.webhooks: Optional[WebhookDeliverer] = None
 
     def use_registry(self, registry: CollectorRegistry) -> None:
@@ -100,6 +103,8 @@ class AlertService:
         self.webhooks.start()
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -116,16 +121,46 @@ class AlertService:
 
     # -- the write path ----------------------------------------------------
     async def _write(self, work: Callable[[AsyncConnection, float], Awaitable[list]]) -> list:
-        """Run ``work`` in one transaction; publish the feed messages it returns after commit."""
-        async with self._write_lock:
-            now = time.time()
-            async with self.engine.begin() as conn:
-                changes = await work(conn, now)
-            for seq, message in changes:
-                self.feed.publish(seq, message)
-        if self.webhooks:
-            self.webhooks.wake()
-        return changes
+        """Run ``work`` in the next write transaction; returns its feed messages once committed.
+
+        ``work`` must check everything that can refuse the change (ActionError)
+        before it writes, so that a refused change leaves the batch's
+        transaction untouched.
+        """
+        future = asyncio.get_running_loop().create_future()
+        self._writes.append((work, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._commit_writes(), name="pantau-alert-writer")
+        return await future
+
+    async def _commit_writes(self, max_batch: int = 200) -> None:
+        while self._writes:
+            batch, self._writes = self._writes[:max_batch], self._writes[max_batch:]
+            outcomes: list[tuple[asyncio.Future, object, bool]] = []
+            try:
+                now = time.time()
+                async with self.engine.begin() as conn:
+                    for work, future in batch:
+                        try:
+                            outcomes.append((future, await work(conn, now), True))
+                        except ActionError as exc:
+                            outcomes.append((future, exc, False))
+            except BaseException as exc:  # the transaction failed: every change in it failed
+                for _work, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("writer stopped"))
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for future, result, ok in outcomes:
+                if ok:
+                    for seq, message in result:
+                        self.feed.publish(seq, message)
+                if future.done():
+                    continue
+                future.set_result(result) if ok else future.set_exception(result)
+            if self.webhooks:
+                self.webhooks.wake()
 
     async def _alert_changed(self, conn: AsyncConnection, alert_id: str, change: str, now: float,
                              extra_events: list[tuple[str, dict]] = ()) -> tuple[int, dict]:

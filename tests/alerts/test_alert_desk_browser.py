@@ -73,7 +73,11 @@ async def test_desk_shows_live_alerts_escaped_with_evidence_and_keyboard_actions
     assert "flash" in (await row.get_attribute("class"))  # the visual cue for high severity
     assert HOSTILE in await row.inner_text()  # shown as text, not markup
 
-    await asyncio.sleep(0.8)  # the evidence clip is cut just after the alert
+    for _ in range(200):  # the evidence is stored just after the alert
+        async with service.engine.connect() as conn:
+            if len(await store.evidence_of(conn, ["a-1"])) == 3:
+                break
+        await asyncio.sleep(0.05)
     await row.click()
     await page.wait_for_selector("#detail:not([hidden])")
     await page.wait_for_selector("#d-audio[src]")
