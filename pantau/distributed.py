@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import faust
 from aiohttp import web
@@ -38,10 +38,11 @@ from pantau.config import Settings
 from pantau.errors import UserError
 from pantau.metrics import ConsumerLagCollector, FaustPrometheusSensor, add_metrics_route, new_registry, register_build_info
 from pantau.records import AudioChunk, StreamEvent, StreamSpec
+from stream_processors.faust_app import PantauApp
 from stream_processors.validation import BadRecord, decode
 
 __all__ = ["ROLES", "run_worker", "build_role", "role_settings", "topic", "partition_for", "declare_topics",
-           "bootstrap_servers"]
+           "changelog_topics",            "bootstrap_servers"]
 
 log = logging.getLogger("pantau.distributed")
 
@@ -73,11 +74,13 @@ def bootstrap_servers(broker: str) -> str:
     return ",".join(hosts)
 
 
-async def declare_topics(settings: Settings, timeout: float = 30.0) -> None:
-    """Create Pantau's topics with the configured partitions if they do not exist.
+async def declare_topics(settings: Settings, changelogs: Sequence[str] = (), timeout: float = 30.0) -> None:
+    """Create Pantau's topics (and the given table changelogs, compacted) with
+    the configured partitions if they do not exist.
 
     Every role calls this before it starts, so that no consumer group is
-    first assigned while one of its topics is missing.
+    first assigned while one of its topics is missing, and no table writes to
+    a changelog whose partitions its consumer has not seen yet.
     """
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
@@ -93,6 +96,8 @@ async def declare_topics(settings: Settings, timeout: float = 30.0) -> None:
         existing = set(await admin.list_topics())
         wanted = [NewTopic(topic(settings, name), settings.kafka.partitions, 1)
                   for name in TOPICS if topic(settings, name) not in existing]
+        wanted += [NewTopic(name, settings.kafka.partitions, 1, topic_configs={"cleanup.policy": "compact"})
+                   for name in changelogs if name not in existing]
         if wanted:
             try:
                 await admin.create_topics(wanted)
@@ -102,11 +107,16 @@ async def declare_topics(settings: Settings, timeout: float = 30.0) -> None:
         await admin.close()
 
 
+def changelog_topics(app: faust.App) -> list:
+    """The changelog topic of every table of ``app``."""
+    return [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+
+
 def _faust_app(settings: Settings) -> faust.App:
     kafka = settings.kafka
     datadir = settings.data_path / "faust" / kafka.app_id
     datadir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
-    return faust.App(
+    return PantauApp(
         kafka.app_id,
         broker=kafka.broker,
         store="memory://",
@@ -119,12 +129,11 @@ def _faust_app(settings: Settings) -> faust.App:
         broker_session_timeout=10.0,
         broker_heartbeat_interval=2.5,
         producer_linger_ms=1,
-        stream_wait_empty=False,
         logging_config=None,
     )
 
 
-def _raw(app: faust.App, settings: Settings, *names: str) -> Any:
+def _raw(app: PantauApp, settings: Settings, *names: str) -> Any:
     # Bytes on the wire, records decoded and encoded here with the records'
     # own JSON (the same bytes every role and the embedded runner use).
     return app.topic(*(topic(settings, name) for name in names), value_serializer="raw",
@@ -142,6 +151,7 @@ def _collectors(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.
     streams = _raw(app, settings, "streams")
     audio = _raw(app, settings, "audio")
     events = _raw(app, settings, "events")
+    app.source_topics = frozenset({topic(settings, "streams")})
     specs = app.Table("collector-specs", default=None, key_type=str, partitions=settings.kafka.partitions)
     running: Dict[str, Supervisor] = {}
 
@@ -194,6 +204,7 @@ def _transcription(settings: Settings, registry: CollectorRegistry) -> Tuple[fau
     audio = _raw(app, settings, "audio")
     transcripts = _raw(app, settings, "transcripts")
     offers = _raw(app, settings, "offers")
+    app.source_topics = frozenset({topic(settings, "audio")})
     transcriber = Transcriber(settings.transcription, settings.model, settings.model_cache,
                               metrics=TranscriptionMetrics(registry))
     ready = asyncio.Event()
@@ -246,6 +257,7 @@ def _alerts(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.App,
         "streams": (StreamSpec, service.ingest_spec),
     }
     inputs = _raw(app, settings, *handlers)
+    app.source_topics = frozenset(topic(settings, name) for name in handlers)
     ready = asyncio.Event()
 
     @app.task
@@ -305,10 +317,10 @@ def build_role(role: str, settings: Settings, registry: CollectorRegistry) -> Tu
 
 def run_worker(role: str, settings: Settings) -> int:
     """Run one role's Faust worker until SIGINT/SIGTERM; returns the exit status."""
-    asyncio.run(declare_topics(settings))
     registry = new_registry()
     register_build_info(registry, role, __version__)
     app, _ = build_role(role, settings, registry)
+    asyncio.run(declare_topics(settings, changelog_topics(app)))
     worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True, override_logging=False)
     try:
         worker.execute_from_commandline()

@@ -23,9 +23,11 @@ import base64
 import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import faust
+from aiokafka import TopicPartition
+from faust.transport.drivers import aiokafka as aiokafka_driver
 from prometheus_client import CollectorRegistry
 
 from pantau.config import Settings
@@ -35,7 +37,7 @@ from stream_processors.escalation import merge_tally
 from stream_processors.metrics import ProcessorMetrics
 from stream_processors.validation import BadRecord, decode
 
-__all__ = ["ProcessorApp", "create_app", "topic_names", "FaustSellerWindows"]
+__all__ = ["ProcessorApp", "PantauApp", "create_app", "topic_names", "FaustSellerWindows"]
 
 log = logging.getLogger("pantau.processors")
 
@@ -47,6 +49,40 @@ def topic_names(prefix: str) -> Dict[str, str]:
     """Every topic of the processors, by role."""
     roles = ("streams", "offers", "events", "alert-candidates", "alerts", "dead-letters")
     return {role: f"{prefix}.{role}" for role in roles}
+
+
+class _Consumer(aiokafka_driver.Consumer):
+    """Faust's Kafka consumer, minus one way to lose records in a rebalance.
+
+    After a rebalance Faust clears what was fetched and seeks every partition
+    back to its committed offset, but aiokafka only seeks when that offset is
+    above zero: a partition with nothing committed yet stays where the
+    discarded fetch left it, and the records fetched in between are never
+    processed. Here such source partitions go back to the beginning, which is
+    what ``auto_offset_reset=earliest`` means for a partition with no commit.
+    """
+
+    async def seek_to_committed(self) -> Mapping[Any, int]:
+        committed = await super().seek_to_committed()
+        sources = getattr(self.app, "source_topics", frozenset())
+        uncommitted = [tp for tp, offset in committed.items() if not offset and tp.topic in sources]
+        if uncommitted:
+            await self._thread.seek_to_beginning(*(TopicPartition(tp.topic, tp.partition) for tp in uncommitted))
+        return committed
+
+
+class _Transport(aiokafka_driver.Transport):
+    Consumer = _Consumer
+
+
+class PantauApp(faust.App):
+    """faust.App with the rebalance fix of ``_Consumer``; ``source_topics``
+    names the topics agents read (never changelogs)."""
+
+    source_topics: frozenset = frozenset()
+
+    def _new_transport(self) -> Any:
+        return _Transport(self.conf.broker_consumer, self)
 
 
 class FaustSellerWindows:
@@ -77,7 +113,7 @@ class ProcessorApp:
         self.metrics = ProcessorMetrics(registry) if registry is not None else None
         datadir = Path(datadir or settings.data_path / "faust" / kafka.app_id)
         datadir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
-        self.app = faust.App(
+        self.app = PantauApp(
             kafka.app_id,
             broker=kafka.broker,
             store="memory://",
@@ -94,7 +130,6 @@ class ProcessorApp:
             broker_session_timeout=session_timeout,
             broker_heartbeat_interval=max(1.0, session_timeout / 4),
             producer_linger_ms=1,
-            stream_wait_empty=False,
             table_standby_replicas=0,
             logging_config=None,
         )
@@ -123,6 +158,7 @@ class ProcessorApp:
 
         self.stream_stage = StreamStage(settings.rules, self.stream_state, self.alert_groups)
         self.seller_stage = SellerStage(policy, FaustSellerWindows(self.seller_offences, policy.window()))
+        app.source_topics = frozenset(self.names[r] for r in (*INPUTS, "alert-candidates"))
         app.agent(self.inputs, name="pantau-stream-agent")(self._stream_agent)
         app.agent(self.candidates, name="pantau-seller-agent")(self._seller_agent)
 
