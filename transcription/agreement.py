@@ -76,8 +76,12 @@ class HypothesisBuffer:
                     return fresh[n:]
         return fresh
 
-    def insert(self, words: List[TimedWord], audio_end: float) -> List[TimedWord]:
-        """Take one pass's hypothesis; return the words it commits, in order."""
+    def insert(self, words: List[TimedWord], audio_end: float, stable_until: Optional[float] = None) -> List[TimedWord]:
+        """Take one pass's hypothesis; return the words it commits, in order.
+
+        ``stable_until`` is a stream time before which the speech is known to
+        be finished (a pause follows it): words ending there commit at once.
+        """
         words = self._new_only(words)
         agreed = 0
         for old, new in zip(self._pending, words):
@@ -85,8 +89,9 @@ class HypothesisBuffer:
                 break
             agreed += 1
         committed = list(words[:agreed])
-        if self.settle is not None:
-            limit = audio_end - self.settle
+        limits = [t for t in (stable_until, audio_end - self.settle if self.settle is not None else None) if t is not None]
+        if limits:
+            limit = max(limits)
             while agreed < len(words) and words[agreed].end <= limit:
                 committed.append(words[agreed])
                 agreed += 1

@@ -90,9 +90,9 @@ class WhisperEngine:
         frames = int(self.context_seconds * 100)
         return feats[:, :frames]
 
-    def _prompt(self, context: str) -> List[int]:
+    def _prompt(self, context: str, bias: bool = True) -> List[int]:
         tok = self.tokenizer
-        previous = list(self._prompt_tokens)
+        previous = list(self._prompt_tokens) if bias else []
         if context.strip():
             previous += tok.encode(" " + context.strip())[-60:]
         prompt = [tok.sot_prev] + previous if previous else []
@@ -102,13 +102,31 @@ class WhisperEngine:
         if not requests:
             return []
         import ctranslate2
-        from faster_whisper.transcribe import merge_punctuations
 
         started = time.perf_counter()
         tok = self.tokenizer
         feats = np.ascontiguousarray(np.stack([self._features(r.audio) for r in requests]))
         encoder_output = self.whisper.model.encode(ctranslate2.StorageView.from_array(feats))
         prompts = [self._prompt(r.context) for r in requests]
+        results, tokens_list = self._decode(requests, encoder_output, prompts)
+        self._align(requests, results, tokens_list, encoder_output)
+        looped = [i for i, r in enumerate(results) if r.rejected == "repetition"]
+        if looped:
+            # A prompt can send the decoder into a loop ("kamu, kamu, ..."):
+            # decode those windows once more without any prompt, as Whisper's
+            # own fallback drops the previous text.
+            sub = [requests[i] for i in looped]
+            sub_out = self.whisper.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[looped])))
+            retry, retry_tokens = self._decode(sub, sub_out, [self._prompt("", bias=False)] * len(sub))
+            self._align(sub, retry, retry_tokens, sub_out)
+            for i, r in zip(looped, retry):
+                results[i] = r
+        self.calls += 1
+        self.seconds += time.perf_counter() - started
+        return results
+
+    def _decode(self, requests: List[PassRequest], encoder_output, prompts: List[List[int]]):
+        tok = self.tokenizer
         longest = max(len(r.audio) for r in requests) / SAMPLE_RATE
         # Speech is a few tokens a second; a cap stops a looping decoder early.
         max_new = int(8 * min(longest, self.context_seconds)) + 8
@@ -137,6 +155,13 @@ class WhisperEngine:
                 res.rejected = "no_speech"
             results.append(res)
             tokens_list.append(tokens if not res.rejected else [tok.encode(" .")[0]])
+        return results, tokens_list
+
+    def _align(self, requests, results, tokens_list, encoder_output) -> None:
+        """Word times and probabilities for the accepted hypotheses (one batched call)."""
+        from faster_whisper.transcribe import merge_punctuations
+
+        tok = self.tokenizer
         if any(not r.rejected for r in results):
             frames = [max(1, min(len(r.audio) // 160, int(self.context_seconds * 100))) for r in requests]
             alignments = self.whisper.find_alignment(tok, tokens_list, encoder_output, frames)
@@ -154,15 +179,11 @@ class WhisperEngine:
                     end = min(req.offset + float(w["end"]), audio_end)
                     prob = float(w["probability"])
                     words.append(TimedWord(text, round(start, 3), round(max(start, end), 3), round(prob if math.isfinite(prob) else 0.0, 4)))
-                kept = set(map(id, words))
                 if self.prompt:
                     keep_words = strip_prompt_echo([w.word for w in words], self.prompt)
                     if len(keep_words) != len(words):
                         words = _drop_echo(words, keep_words)
                 res.words = words
-        self.calls += 1
-        self.seconds += time.perf_counter() - started
-        return results
 
 
 def _drop_echo(words: List[TimedWord], kept: List[str]) -> List[TimedWord]:

@@ -150,7 +150,8 @@ class StreamState:
         final = final and t1 >= self.audio.end - 1e-6
         return Planned(self.audio.window(t0, t1), t0, t1, " ".join(self._context[-CONTEXT_WORDS:]), final)
 
-    def apply(self, planned: Planned, words: List[TimedWord], speech: bool, now: float) -> Committed:
+    def apply(self, planned: Planned, words: List[TimedWord], speech: bool, now: float,
+              stable_until: Optional[float] = None) -> Committed:
         """Take the words a pass heard in ``planned``; commit, trim, and say what came out."""
         if planned.t1 <= self.audio.t0 and not planned.final:
             return Committed()  # audio skipped while the pass ran
@@ -161,7 +162,7 @@ class StreamState:
             out = self.flush_words(now)
             self._trim(max(self.hyp.committed_until, planned.t1 - 0.5))
             return out
-        committed = self.hyp.insert(words, audio_end=planned.t1)
+        committed = self.hyp.insert(words, audio_end=planned.t1, stable_until=stable_until)
         if planned.final:
             committed += self.hyp.flush()
         elif planned.t1 - self.audio.t0 >= self.settings.window_seconds - 1e-6 and self.audio.end - planned.t1 < self.settings.step_seconds:

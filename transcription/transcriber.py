@@ -102,6 +102,7 @@ class Transcriber:
         def load() -> None:
             loaded = self._loaded or load_model(self.model_settings, self.model_cache, report)
             vocabulary = Vocabulary(self._product_names) if self.settings.vocabulary_bias else None
+            self.prompt = vocabulary.prompt if vocabulary else ""
             self._engine = WhisperEngine(
                 loaded,
                 language=self.model_settings.language,
@@ -220,9 +221,9 @@ class Transcriber:
         elapsed = time.perf_counter() - started
         now = time.time()
         heard = 0.0
-        for state, plan, (words, speech) in zip(states, plans, outcomes):
+        for state, plan, (words, speech, stable_until) in zip(states, plans, outcomes):
             heard += max(0.0, plan.t1 - max(state.heard_until, plan.t0))
-            self._collect(state.stream_id, state.apply(plan, words, speech, now))
+            self._collect(state.stream_id, state.apply(plan, words, speech, now, stable_until))
         if self.metrics:
             self.metrics.processing_seconds.inc(elapsed)
             if heard > 0:
@@ -232,20 +233,22 @@ class Transcriber:
 
     def _pass(self, plans: List[Planned]):
         """In the worker thread: VAD, then one batched model call for the windows with speech."""
-        outcomes = [([], False)] * len(plans)
-        requests, where = [], []
+        outcomes = [([], False, None)] * len(plans)
+        requests, pauses = [], {}
         for i, plan in enumerate(plans):
             audio = plan.audio
             if self._vad is not None:
-                speech = self._vad.speech_frames(audio)
-                if speech.sum() * 512 / 16000 < 0.25:
+                probs = self._vad.scores(audio)
+                if self._vad.speech_seconds(audio, probs) < 0.25:
                     continue
+                speech = self._vad.speech_frames(audio, probs)
                 audio = self._vad.blank_non_speech(audio, speech)
+                pause = self._vad.last_pause(probs)
+                pauses[i] = plan.t0 + pause if pause is not None else None
             requests.append(PassRequest(i, audio, plan.t0, plan.context))
-            where.append(i)
         if requests:
             for result in self._engine.transcribe(requests):
-                outcomes[result.key] = (result.words, True)
+                outcomes[result.key] = (result.words, True, pauses.get(result.key))
         return outcomes
 
     # -- output -----------------------------------------------------------

@@ -29,20 +29,45 @@ class SpeechDetector:
         self.pad_frames = int(pad_seconds * 16000 / FRAME)
         self.min_blank_frames = int(min_blank_seconds * 16000 / FRAME)
 
-    def speech_frames(self, audio: np.ndarray) -> np.ndarray:
-        """A boolean per 32 ms frame: speech (padded a little on both sides)."""
+    def scores(self, audio: np.ndarray) -> np.ndarray:
+        """Silero's speech probability per 32 ms frame."""
         if not len(audio):
-            return np.zeros(0, dtype=bool)
+            return np.zeros(0, dtype=np.float32)
         padded = np.pad(audio, (0, (-len(audio)) % FRAME))
-        probs = np.asarray(self.model(padded)).reshape(-1)
+        return np.asarray(self.model(padded)).reshape(-1)
+
+    def speech_frames(self, audio: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
+        """A boolean per 32 ms frame: speech (padded a little on both sides)."""
+        probs = self.scores(audio) if probs is None else probs
         speech = probs >= self.threshold
         if self.pad_frames and speech.any():
             kernel = np.ones(2 * self.pad_frames + 1)
             speech = np.convolve(speech.astype(float), kernel, mode="same") > 0
         return speech
 
-    def speech_seconds(self, audio: np.ndarray) -> float:
-        return float(self.speech_frames(audio).sum()) * FRAME / 16000
+    def last_pause(self, probs: np.ndarray, min_pause_seconds: float = 0.3) -> float | None:
+        """Seconds from the window start to where its last pause begins, or None.
+
+        Words that end before a pause are finished: more audio cannot
+        change them, so they can be committed without waiting for a second
+        pass (lower lag at every breath).
+        """
+        quiet = probs < self.threshold
+        need = max(1, int(min_pause_seconds * 16000 / FRAME))
+        run = 0
+        for i in range(len(quiet) - 1, -1, -1):
+            if quiet[i]:
+                run += 1
+            elif run >= need:
+                return (i + 1) * FRAME / 16000
+            else:
+                run = 0
+        return None
+
+    def speech_seconds(self, audio: np.ndarray, probs: np.ndarray | None = None) -> float:
+        """Seconds scored as speech, without padding (an onset click is not speech)."""
+        probs = self.scores(audio) if probs is None else probs
+        return float((probs >= self.threshold).sum()) * FRAME / 16000
 
     def blank_non_speech(self, audio: np.ndarray, speech: np.ndarray) -> np.ndarray:
         """Silence every run of non-speech longer than ``min_blank_seconds``.
