@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.transcription.extraction_scoring import load_corpus, score
+from tests.transcription.extraction_scoring import CORPUS, load_corpus, score
 from transcription.extraction import extract
 
 BAR_F1 = 0.97
@@ -63,3 +63,15 @@ def test_scoring_counts_a_wrong_price_as_both_miss_and_false_alarm(corpus):
         return [dict(d.contract(), price_idr=d.price_idr + 1000) for d in extract(text)]
     bad = score(corpus, off_by_one_thousand)
     assert bad["price_f1"] == 0.0
+
+
+def test_real_whisper_output_gives_no_wrong_prices():
+    # Whisper base on espeak-ng speech garbles many numbers ("Tungeriniti
+    # kapuhu tuaribu"); what it lets through must not become a wrong price,
+    # since a wrong price is a false accusation. Recall is reported only.
+    recorded = load_corpus(CORPUS.parent / "whisper_espeak.jsonl")
+    res = score(recorded, lambda text: [d.contract() for d in extract(text)])
+    print(f"\nWhisper on espeak-ng: price precision {res['price_precision']:.3f} "
+          f"recall {res['price_recall']:.3f} over {res['expected_offers']} spoken offers")
+    assert len(recorded) >= 50
+    assert res["price_precision"] >= 0.95, [e for e in res["errors"] if e[1] == "spurious"]

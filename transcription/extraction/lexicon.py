@@ -22,6 +22,9 @@ NUMBER_WORDS = {
     "ribu": ("MULT", 1_000), "juta": ("MULT", 1_000_000), "miliar": ("MULT", 1_000_000_000),
     "ribuan": ("MULT", 1_000), "jutaan": ("MULT", 1_000_000),
     "seribu": ("SEMULT", 1_000), "sejuta": ("SEMULT", 1_000_000),
+    # ASR writes "ratus ribu" as "ratu sribu": after a group it is "ribu",
+    # alone it is no number (never read as one thousand).
+    "sribu": ("SRIBU", 1_000),
     "semiliar": ("SEMULT", 1_000_000_000),
     "setengah": ("HALF", 0.5), "koma": ("KOMA", 0),
 }
@@ -34,28 +37,32 @@ VARIANTS = {
     # ribu
     "rebu": "ribu", "ribuh": "ribu", "rbu": "ribu", "rb": "ribu", "rbx": "ribu", "ribo": "ribu",
     "ewu": "ribu", "rebo": "ribu", "ribuk": "ribu", "rebuan": "ribuan", "rbuan": "ribuan",
-    "sribu": "seribu", "srebu": "seribu", "serebu": "seribu", "seribuh": "seribu", "ceribu": "seribu",
+    "srebu": "sribu", "srimu": "sribu", "sribo": "sribu", "sribuh": "sribu",
+    "serebu": "seribu", "seribuh": "seribu", "ceribu": "seribu",
     # juta / miliar
     "jt": "juta", "jeti": "juta", "jta": "juta", "jutah": "juta", "milyar": "miliar",
     "sejt": "sejuta", "sjuta": "sejuta", "sejutah": "sejuta",
     # puluh / belas / ratus
-    "puhu": "puluh", "puruh": "puluh", "pulu": "puluh", "puloh": "puluh", "puluhh": "puluh",
+    "puhu": "puluh", "puuh": "puluh", "puh": "puluh", "pu": "puluh", "puru": "puluh", "puri": "puluh",
+    "puhi": "puluh", "puluk": "puluh", "puruh": "puluh", "pulu": "puluh", "puloh": "puluh", "puluhh": "puluh",
     "pulo": "puluh", "puluhan": "puluh", "blas": "belas", "belasan": "belas", "belah": "belas",
     "ratu": "ratus", "ratos": "ratus", "ratusan": "ratus", "rats": "ratus",
-    "sratus": "seratus", "seratu": "seratus", "ceratus": "seratus", "seratos": "seratus",
+    "sratus": "seratus", "seratu": "seratus", "saratu": "seratus", "saratus": "seratus", "sratu": "seratus", "ceratus": "seratus", "seratos": "seratus",
     "spuluh": "sepuluh", "sepulu": "sepuluh", "sepu": "sepuluh", "sepoloh": "sepuluh",
     "seblas": "sebelas",
     # digits
     "stu": "satu", "duwa": "dua", "tigo": "tiga", "ampat": "empat", "empt": "empat",
     "anam": "enam", "tuju": "tujuh", "tujo": "tujuh", "lapan": "delapan", "dlapan": "delapan",
-    "delapn": "delapan", "smbilan": "sembilan", "sembilam": "sembilan", "sembilang": "sembilan",
+    "delapn": "delapan", "smbilan": "sembilan", "sembilam": "sembilan", "semilan": "sembilan", "sambilan": "sembilan",
+    "sembila": "sembilan", "empa": "empat", "sembilang": "sembilan",
     "sembilanx": "sembilan", "limah": "lima",
     "stengah": "setengah", "setenga": "setengah", "stenga": "setengah", "setengh": "setengah",
     # currency and cue words
     "rupiya": "rupiah", "rupiyah": "rupiah", "rupia": "rupiah", "ripiah": "rupiah", "rupi": "rupiah",
     "pia": "rupiah", "rupiahnya": "rupiah", "perak": "rupiah",
     "cuman": "cuma", "cumak": "cuma", "cumaa": "cuma", "kachuma": "cuma",
-    "hrg": "harga", "hrga": "harga", "harganyaa": "harganya", "kanya": "harganya",
+    "hrg": "harga", "hrga": "harga", "haga": "harga", "harg": "harga", "chorat": "coret", "corat": "coret",
+    "tuma": "cuma", "chuma": "cuma", "harganyaa": "harganya", "kanya": "harganya",
     "aj": "aja", "ajah": "aja", "ajaa": "aja", "sja": "saja", "doank": "doang",
     "skrg": "sekarang", "skarang": "sekarang", "sekrang": "sekarang",
     "jd": "jadi", "jdi": "jadi", "jad": "jadi",
@@ -144,7 +151,7 @@ STRONG_NONPRICE_BEFORE = {
 # Amounts after these are discounts, vouchers or thresholds, unless a price
 # word comes between ("pakai voucher, harga jadi 50 ribu").
 WEAK_NONPRICE_BEFORE = {
-    "voucher", "vocer", "kupon", "cashback", "potongan", "hemat", "ongkir", "minimal", "min",
+    "atas", "voucher", "vocer", "kupon", "cashback", "potongan", "hemat", "ongkir", "minimal", "min",
     "minimum", "belanja", "maksimal", "max", "maks", "bonus", "subsidi", "pembelian", "cicilan",
     "dp", "saldo", "koin", "poin", "tambah", "tambahan", "selisih", "untung", "komisi",
     "ongkirnya", "ongkos", "modal", "modalnya", "kembalian", "kembali", "uang", "lebih", "denda",
@@ -180,3 +187,16 @@ STOPWORDS = {
     "langsung", "dijual", "jual", "seharga", "kalau", "kalo", "klo", "kayak", "gitu", "gini",
     "sini", "sana", "situ", "toko", "kok", "masih", "normal", "rp", "idr", "rupiah", "cuman",
 }
+
+
+def _known() -> frozenset:
+    """Every word some rule here knows: a short word outside it, between two
+    number words, is most likely a number word ASR garbled."""
+    words = set(NUMBER_WORDS) | set(VARIANTS.values()) | set(SLANG) | set(AMBIGUOUS_SLANG)
+    for name, value in list(globals().items()):
+        if name.isupper() and isinstance(value, (set, frozenset, dict)) and name != "VARIANTS":
+            words |= set(value)
+    return frozenset(words)
+
+
+KNOWN_WORDS = _known()

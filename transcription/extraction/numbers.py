@@ -123,6 +123,10 @@ class _Parser:
             self.bridged = True
         return j + 1
 
+    def _hundreds_at(self, i: int) -> bool:
+        k, _, _ = self.at(i)
+        return k == "SERATUS" or k == "D" and self.at(self.take(i))[0] == "RATUS"
+
     def bridged_at(self, i: int, j: int) -> bool:
         """Punctuation between tokens i-1 and j: "50 rebu, dua 90" is two numbers."""
         return any(self.t[k].kind == PUNCT for k in range(i - 1, j))
@@ -197,6 +201,8 @@ class _Parser:
         tail = None
         while j < self.n:
             k, v, _ = self.at(j)
+            if k == "SRIBU" and j == i and self._hundreds_at(self.take(j)):
+                k = "SEMULT"  # "sribu lima ratus": one thousand five hundred
             if k == "SEMULT" and v < last:
                 total, last, j, scaled = total + v, v, self.take(j), True
                 k2, _, _ = self.at(j)
@@ -216,7 +222,7 @@ class _Parser:
                 if self.kinds[j][0] != "N":
                     g, gj = self.fraction(g, gj)
             m, mj, ap = self.multiplier(gj, self.t[gj - 1])
-            if m is None and self.at(gj)[0] == "SEMULT" and g >= 1 and self.at(gj)[1] < last:
+            if m is None and self.at(gj)[0] in ("SEMULT", "SRIBU") and g >= 1 and self.at(gj)[1] < last:
                 # "dua ratu sribu": ASR moved the s of "ratus" onto "ribu".
                 m, mj = int(self.at(gj)[1]), self.take(gj)
                 colloquial = True

@@ -117,6 +117,40 @@ def _nonprice_before(prev: List[str], currency: bool) -> bool:
     return False
 
 
+_SCALE_KINDS = {"PULUH", "BELAS", "RATUS", "KOMA", "SRIBU"}
+_HEAD_KINDS = {"D", "TEN", "TEEN", "SERATUS", "PULUH", "RATUS", "BELAS"}
+
+
+def _skip_back(tokens: List[Token], j: int) -> int:
+    while j >= 0 and tokens[j].kind == PUNCT and tokens[j].norm in (",", ".", "-"):
+        j -= 1
+    return j
+
+
+def _truncated(tokens: List[Token], num: Number, covered: set) -> bool:
+    """The start of this number was lost: "dua puuh lima ribu" must not be
+    read as 5,000 when "puuh" was not understood; "Puh, Lima, Ribo" neither."""
+    j = _skip_back(tokens, num.i - 1)
+    if j < 0:
+        return False
+    tok = tokens[j]
+    kind = lx.NUMBER_WORDS.get(tok.norm, (None,))[0]
+    if kind in _SCALE_KINDS:
+        return True
+    if kind is not None or tok.kind != WORD or len(tok.norm) > 5 or j in covered \
+            or tok.norm in lx.KNOWN_WORDS:
+        return False
+    k = _skip_back(tokens, j - 1)
+    if k < 0:
+        return False
+    if lx.NUMBER_WORDS.get(tokens[k].norm, (None,))[0] in _HEAD_KINDS:
+        return True
+    # "tu tu tu Sembilan ribu": a run of syllables ASR could not place.
+    prev = tokens[k]
+    return len(tok.norm) <= 3 and prev.kind == WORD and len(prev.norm) <= 3 \
+        and prev.norm not in lx.KNOWN_WORDS and k not in covered
+
+
 def _after_product(tokens: List[Token], mentions: List[Mention], i: int) -> bool:
     """The number follows the product's name ("sendal seratus dua puluh")."""
     for m in mentions:
@@ -157,6 +191,8 @@ def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
         if abs(value - round(value)) > 1e-9:
             continue  # ratings, sizes: "4,9", "1,7 inci"
         if nxt in (lx.SCALED_NONPRICE_AFTER if num.scaled else lx.NONPRICE_AFTER):
+            continue
+        if _truncated(tokens, num, covered):
             continue
         currency = _has_currency(tokens, num)
         if _nonprice_before(prev_words(tokens, num.i, 3, covered, clause=True), currency):
@@ -207,7 +243,7 @@ def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
         if any(w in lx.COMPETITOR for w in before) and not any(w in ("sini", "kami", "kita") for w in near):
             p.role = "competitor"
         # Rhetorical: "satu setengah juta? Nggak, ..." and "bukan 100 ribu".
-        elif p.i > 0 and tokens[p.i - 1].norm == "bukan" or _rhetorical(after):
+        elif p.i > 0 and tokens[p.i - 1].norm == "bukan" or _rhetorical(after, nxt_price is not None):
             p.role = "rhetorical"
         # Corrected: "eh salah", "ralat", "eh bukan," before the next price.
         elif nxt_price is not None and _corrected(tokens, p, nxt_price):
@@ -260,11 +296,15 @@ def _separated(tokens: List[Token], a: int, b: int) -> bool:
     return any(t.norm in _SENTENCE_END for t in tokens[a:b])
 
 
-def _rhetorical(after: List[str]) -> bool:
-    if "?" not in after:
-        return False
-    rest = after[after.index("?") + 1:]
-    return any(w in lx.NEGATION for w in rest[:3])
+def _rhetorical(after: List[str], has_next: bool) -> bool:
+    """ "satu setengah juta? Nggak, ..." and, before another price,
+    "lima ratus ribu. Enggak kak, cuma ..." """
+    for mark in ("?", ".", "!"):
+        if mark in after and (mark == "?" or has_next):
+            rest = after[after.index(mark) + 1:]
+            if any(w in lx.NEGATION for w in rest[:2 if mark != "?" else 3]):
+                return True
+    return False
 
 
 def _leads_to(tokens: List[Token], a: int, b: int) -> bool:

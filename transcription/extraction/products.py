@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from pantau.catalog import Catalog, load_catalog
-from transcription.extraction.lexicon import NUMBER_WORDS
+from transcription.extraction.lexicon import KNOWN_WORDS, NUMBER_WORDS
 from transcription.extraction.tokens import NUM, WORD, Token, tokenize
 
 __all__ = ["Mention", "ProductMatcher"]
@@ -25,6 +25,27 @@ __all__ = ["Mention", "ProductMatcher"]
 _TIME_AFTER = {"pagi", "siang", "sore", "malam", "an", "berapa", "lagi", "kerja", "operasional", "tayang"}
 _TIME_WORDS = {"jam", "jamnya"}
 _MONEY = {"ribu", "juta", "rupiah", "rp", "k", "ribuan", "seribu", "sejuta", "seratus", "ratus"}
+
+
+_SOFT = set("aeiouhwy")
+
+
+def _one_vowel_edit(a: str, b: str) -> bool:
+    """a and b differ by one edit of the kind ASR makes on Indonesian: a vowel
+    for a vowel ("dumpet"/"dompet"), or one vowel, h, w or y added or dropped
+    ("kawos"/"kaos", "sepatuh"/"sepatu"). "wajah" is never "wajan"."""
+    la, lb = len(a), len(b)
+    if la == lb:
+        diff = [(x, y) for x, y in zip(a, b) if x != y]
+        return len(diff) == 1 and diff[0][0] in "aeiou" and diff[0][1] in "aeiou"
+    if abs(la - lb) != 1:
+        return False
+    long, short = (a, b) if la > lb else (b, a)
+    for k in range(len(long)):
+        if long[:k] + long[k + 1:] == short:
+            # Not a final vowel: "sanda" is not "sand".
+            return long[k] in _SOFT and not (k == len(long) - 1 and long[k] in "aeiou")
+    return False
 
 
 class Mention:
@@ -69,6 +90,11 @@ class ProductMatcher:
             entries.sort(key=lambda e: -len(e[0]))
         self._index = index
         self._words = words
+        self._keys: Dict[str, str] = {}
+        self._by_initial: Dict[str, List[str]] = {}
+        for w in words:
+            if len(w) >= 4 and w.isalpha():
+                self._by_initial.setdefault(w[0], []).append(w)
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -76,10 +102,28 @@ class ProductMatcher:
         return cls(load_catalog())
 
     def _key(self, norm: str) -> str:
-        # "sepatunya" -> "sepatu": the -nya suffix ("the shoes") on any name.
-        if norm not in self._index and norm.endswith("nya") and norm[:-3] in self._words:
-            return norm[:-3]
-        return norm
+        key = self._keys.get(norm)
+        if key is None:
+            key = norm
+            if norm not in self._words:
+                # "sepatunya" -> "sepatu": the -nya suffix ("the shoes") on any name.
+                if norm.endswith("nya") and norm[:-3] in self._words:
+                    key = norm[:-3]
+                else:
+                    key = self._near(norm) or norm
+            if len(self._keys) < 100_000:
+                self._keys[norm] = key
+        return key
+
+    def _near(self, norm: str) -> Optional[str]:
+        """The one catalog word ASR most likely meant: "dumpet" -> "dompet",
+        "kawos" -> "kaos", "sapatu" -> "sepatu"; None when unsure."""
+        if len(norm) < 5 or norm in KNOWN_WORDS or not norm.isalpha():
+            return None
+        found = {w for w in self._by_initial.get(norm[0], ()) if _one_vowel_edit(norm, w)}
+        if len(found) > 1:  # "sapatu": "sepatu" (a vowel for a vowel) over "spatu"
+            found = {w for w in found if len(w) == len(norm)}
+        return found.pop() if len(found) == 1 else None
 
     def find(self, tokens: List[Token], text: str = "") -> List[Mention]:
         """Mentions left to right, non-overlapping, longest at each position."""
@@ -87,7 +131,7 @@ class ProductMatcher:
             text = " " * tokens[-1].end
         found: List[Mention] = []
         n = len(tokens)
-        keys = [self._key(t.norm) if t.kind == WORD else None for t in tokens]
+        keys = [self._key(t.norm) if t.kind == WORD else t.norm for t in tokens]
         i = 0
         while i < n:
             entries = self._index.get(keys[i]) if keys[i] else None

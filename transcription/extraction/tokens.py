@@ -21,7 +21,9 @@ __all__ = ["Token", "tokenize", "WORD", "NUM", "PUNCT"]
 WORD, NUM, PUNCT = 1, 2, 3
 
 # ASCII digits only: int() refuses "²" and other digit-like characters.
-_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['\-][^\W\d_]+)*|%|[^\w\s]|[^\s]", re.UNICODE)
+# Hyphens split words: Whisper hyphenates syllables ("Ribu-ja-ke-ti-ya",
+# "Enggak-kak"), and catalog phrases ("t-shirt") are split the same way.
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:'[^\W\d_]+)*|%|[^\w\s]|[^\s]", re.UNICODE)
 # Pieces a run-together word may be split into (only when every piece is one
 # of these, so ordinary words are never cut).
 _GLUE = {"jadi", "cuma", "hanya", "harga", "harganya", "rp", "rupiah", "aja", "saja", "dari", "ini", "sekarang"}
@@ -115,9 +117,6 @@ def _normalise(word: str) -> Tuple[Tuple[str, ...], bool]:
         return (low,), False
     if low in VARIANTS:
         return (VARIANTS[low],), True
-    if "-" in low:
-        # Reduplication ("murah-murah") and hyphenated brands stay one word.
-        return (low,), False
     if len(low) >= 6:
         pieces = _split_run(low)
         if pieces:
