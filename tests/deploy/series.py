@@ -47,6 +47,7 @@ DEMO_SERIES = [
     "pantau_transcription_lag_seconds_bucket",
     "pantau_transcription_queue_depth",
     "pantau_transcripts_total",
+    "pantau_transcription_skipped_seconds_total",  # the corrupt segment's gap
     "pantau_offers_extracted_total",
     "pantau_model_load_seconds",
     # stream processors
@@ -58,15 +59,14 @@ DEMO_SERIES = [
     "pantau_cases_opened_total",
     "pantau_cases_escalated_total",
     "pantau_api_request_duration_seconds_bucket",  # the test calls the API
-    "pantau_alert_actions_total",  # ... and acknowledges an alert
+    "pantau_alert_actions_total",  # ... acknowledges an alert
+    "pantau_webhook_deliveries_total",  # ... and subscribes a webhook
     "pantau_feed_subscribers",
 ]
 
 EVENT_DRIVEN = {
-    "pantau_transcription_skipped_seconds_total": "only when audio is lost or the model falls behind",
     "pantau_dead_letters_total": "only for records that cannot be decoded (checked on a real worker by "
                                  "test_prometheus_scrape_worker.py)",
-    "pantau_webhook_deliveries_total": "only with a webhook subscribed; the demo has none",
 }
 
 DISTRIBUTED_ONLY_PREFIXES = ("pantau_faust_", "pantau_kafka_")

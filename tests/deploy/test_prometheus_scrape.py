@@ -6,8 +6,9 @@ The demo runs the real pipeline on the simulator's rooms (real model, real
 HLS, real alert store). To give the collectors' failure counters something to
 count, the test arms two of the simulator's faults, as an operator would:
 a dropped connection (a reconnect), garbage on the event WebSocket (collector
-errors) and a corrupt segment (a gap in the audio); and it acknowledges an
-alert through the desk's API, as monitoring staff would.
+errors) and a corrupt segment (a gap in the audio). Through the desk's API it
+subscribes a webhook whose receiver fails once (a retry, then deliveries) and
+acknowledges an alert, as an admin and monitoring staff would.
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import urllib.request
 from pathlib import Path
 
@@ -43,6 +46,34 @@ DEMO_SECONDS = 400  # an upper bound: the test stops the demo when it is done
 WAIT_FOR_SERIES = 240
 
 
+class WebhookReceiver:
+    """A webhook receiver on loopback that fails its first delivery (503), so
+    that Pantau retries, and accepts the rest."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                receiver.bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                self.send_response(503 if len(receiver.bodies) == 1 else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Demo:
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
@@ -53,9 +84,16 @@ class Demo:
         if not (model_cache / "whisper-base" / "model.bin").exists():
             model_cache = workdir / "models"  # assembled by the demo from the installed packages
         config = workdir / "pantau.toml"
-        config.write_text(f'[model]\ncache_dir = "{model_cache}"\ncpu_threads = 2\n')
+        config.write_text(f'[model]\ncache_dir = "{model_cache}"\ncpu_threads = 2\n'
+                          f'[store]\nurl = "sqlite+aiosqlite:///{workdir / "alerts.db"}"\n')
         pantau = shutil.which("pantau", path=str(Path(sys.executable).parent))
         command = [pantau] if pantau else [sys.executable, "-m", "pantau.cli"]
+        # An admin token, made as an operator would, to subscribe a webhook.
+        self.admin_token = subprocess.run(
+            [*command, "token", "create", "--role", "admin", "--name", "scrape-test", "--config", str(config),
+             "--data-dir", str(workdir / "data"), "--log-level", "warning"],
+            check=True, capture_output=True, text=True, timeout=120,
+        ).stdout.strip()
         self.process = subprocess.Popen(
             [*command, "demo", "--config", str(config), "--data-dir", str(workdir / "data"),
              "--port", str(self.port), "--duration", str(DEMO_SECONDS), "--log-level", "warning"],
@@ -93,6 +131,15 @@ class Demo:
             assert response.status == 200
             return json.load(response)
 
+    def subscribe_webhook(self, url: str) -> None:
+        request = urllib.request.Request(f"{self.url}/api/webhooks", method="POST",
+                                         data=json.dumps({"url": url, "event_types": ["alert.created"],
+                                                          "format": "pantau"}).encode(),
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {self.admin_token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status in (200, 201)
+
     def acknowledge_an_alert(self) -> bool:
         """What monitoring staff do at the desk (open in the demo): acknowledge
         the newest new alert. False while there is none."""
@@ -123,8 +170,10 @@ def scraped(tmp_path_factory):
     every expected series has shown up (or the wait ran out)."""
     workdir = tmp_path_factory.mktemp("scrape")
     demo = Demo(workdir)
+    receiver = WebhookReceiver()
     try:
         demo.wait_until_serving()
+        demo.subscribe_webhook(receiver.url)
         with PrometheusServer(workdir / "prometheus", {JOB: [f"127.0.0.1:{demo.port}"]}, RULE_FILES) as prom:
             rooms = json.load(urllib.request.urlopen(f"{demo.simulator_url}/rooms", timeout=5))
             room = rooms[0]["id"]
@@ -148,6 +197,7 @@ def scraped(tmp_path_factory):
             yield demo, prom
     finally:
         demo.stop()
+        receiver.close()
 
 
 def test_demo_serves_every_expected_series(scraped):
