@@ -35,7 +35,7 @@ NUMBER_WORDS = {
 # a canonical number word is a number at all.
 VARIANTS = {
     # ribu
-    "rebu": "ribu", "ribuh": "ribu", "rbu": "ribu", "rb": "ribu", "rbx": "ribu", "ribo": "ribu",
+    "rban": "ribuan", "rbn": "ribuan", "jtan": "jutaan", "rebu": "ribu", "ribuh": "ribu", "rbu": "ribu", "rb": "ribu", "rbx": "ribu", "ribo": "ribu",
     "ewu": "ribu", "rebo": "ribu", "ribuk": "ribu", "rebuan": "ribuan", "rbuan": "ribuan",
     "srebu": "sribu", "srimu": "sribu", "sribo": "sribu", "sribuh": "sribu",
     "serebu": "seribu", "seribuh": "seribu", "ceribu": "seribu",
@@ -73,6 +73,9 @@ VARIANTS = {
     "import": "impor", "imported": "impor", "imporan": "impor", "importan": "impor", "impot": "impor",
     "cina": "china", "tiongkok": "china", "cine": "china", "chinese": "china",
 }
+
+# Written abbreviations: normal spelling, not a repair by the grammar.
+ABBREVIATIONS = {"rb", "rbu", "jt", "rban", "jtan", "hrg", "skrg", "yg", "dgn", "utk", "dpt", "jd", "tdk", "bkn"}
 
 # Jakarta market slang for amounts (Hokkien numbers). These are unambiguous.
 SLANG = {

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
-from transcription.extraction.lexicon import NUMBER_WORDS, SLANG, VARIANTS
+from transcription.extraction.lexicon import ABBREVIATIONS, NUMBER_WORDS, SLANG, VARIANTS
 
 __all__ = ["Token", "tokenize", "WORD", "NUM", "PUNCT"]
 
@@ -116,7 +116,7 @@ def _normalise(word: str) -> Tuple[Tuple[str, ...], bool]:
     if low in NUMBER_WORDS or low in SLANG:
         return (low,), False
     if low in VARIANTS:
-        return (VARIANTS[low],), True
+        return (VARIANTS[low],), low not in ABBREVIATIONS
     if len(low) >= 6:
         pieces = _split_run(low)
         if pieces:
