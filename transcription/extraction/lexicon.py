@@ -149,7 +149,7 @@ STRONG_NONPRICE_BEFORE = {
     "lebar", "panjang", "tinggi", "berat", "kapasitas", "baterai", "daya", "lingkar", "ld", "pb",
     "lp", "tanggal", "tgl", "angka", "level", "part", "episode", "ep", "gen", "generasi", "kamar",
     "lantai", "garansi", "bintang", "nonton", "ditonton", "penonton", "viewers", "followers",
-    "top", "ulasan", "review", "tersedia", "warna", "nomornya", "pesanan", "order", "antri",
+    "top", "ulasan", "review", "tersedia", "nomornya", "pesanan", "order", "antri",
 }
 # Amounts after these are discounts, vouchers or thresholds, unless a price
 # word comes between ("pakai voucher, harga jadi 50 ribu").

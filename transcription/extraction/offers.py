@@ -96,7 +96,7 @@ def extract(text: str, matcher: Optional[ProductMatcher] = None) -> List[Draft]:
     prices, qtys, pcts = classify(tokens, nums, mentions)
     if not prices:
         return []
-    assign_roles(tokens, prices)
+    assign_roles(tokens, prices, mentions)
     groups = _group(prices, pcts)
     if not groups:
         return []
@@ -174,7 +174,7 @@ def _attach_products(tokens: List[Token], groups: List[_Group], mentions: List[M
         after = [m for m in mentions if _end(g) <= m.i < hi and id(m) not in claimed
                  and not _separated(tokens, _end(g), m.i, [])]
         if before:
-            g.mention = before[-1]
+            g.mention = _head(tokens, before)
         elif after:
             g.mention = after[0]
         else:
@@ -182,6 +182,19 @@ def _attach_products(tokens: List[Token], groups: List[_Group], mentions: List[M
             g.mention = earlier[-1] if earlier else None
         if g.mention is not None:
             claimed.add(id(g.mention))
+
+
+def _head(tokens: List[Token], mentions: List[Mention]) -> Mention:
+    """The nearest mention, or the head of the noun phrase it ends: Indonesian
+    puts the head first, so "gamis set khimar" is a dress."""
+    k = len(mentions) - 1
+    while k > 0:
+        prev, cur = mentions[k - 1], mentions[k]
+        gap = tokens[prev.j:cur.i]
+        if len(gap) > 1 or any(t.kind == PUNCT for t in gap) or gap and gap[0].norm not in ("set", "dan", "plus"):
+            break
+        k -= 1
+    return mentions[k]
 
 
 def _inside_price(m: Mention, g: _Group) -> bool:
@@ -218,6 +231,7 @@ def _attach_quantities(tokens: List[Token], groups: List[_Group], qtys: List[Mar
 def _leads_into(tokens: List[Token], a: int, b: int) -> bool:
     """Only price words between a quantity and the next price: "dapat dua, jadi 60 ribu"."""
     return all(t.kind == PUNCT or t.norm in lx.PRICE_BEFORE or t.norm in lx.FILLERS
+               or t.norm in lx.CURRENCY_BEFORE
                or t.norm in ("totalnya", "total", "semuanya") for t in tokens[a:b])
 
 

@@ -199,7 +199,8 @@ def classify(tokens: List[Token], nums: List[Number], mentions: List[Mention]
             continue
         if nxt == "yang" and nxt2 in lx.COUNTED_AFTER_YANG:
             continue
-        cued = bool(prev) and prev[0] in lx.PRICE_BEFORE or nxt in lx.PRICE_AFTER
+        cued = bool(prev) and prev[0] in lx.PRICE_BEFORE or nxt in lx.PRICE_AFTER \
+            or prev[:1] == ["dari"] and nxt in ("jadi", "menjadi")  # "dari 250 jadi 150"
         implied = False
         if currency or num.scaled or (num.grouped and value >= 1000):
             pass
@@ -231,8 +232,9 @@ def _words_between(tokens: List[Token], a: int, b: int) -> List[str]:
     return [t.norm for t in tokens[a:b]]
 
 
-def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
+def assign_roles(tokens: List[Token], prices: List[Price], mentions: List[Mention] = ()) -> None:
     """Set each price's role: sale, list, competitor, rhetorical, corrected."""
+    starts = {m.i for m in mentions}
     prev_end = 0
     for k, p in enumerate(prices):
         before = _words_between(tokens, max(prev_end, p.i - 6), p.i)
@@ -257,7 +259,7 @@ def assign_roles(tokens: List[Token], prices: List[Price]) -> None:
             elif k and prices[k - 1].role == "sale" and prices[k - 1].value < p.value \
                     and not _separated(tokens, prices[k - 1].j, p.i):
                 p.role = "list"
-        elif nxt_price is not None and p.value > nxt_price.value and _leads_to(tokens, p.j, nxt_price.i):
+        elif nxt_price is not None and p.value > nxt_price.value and _leads_to(tokens, p.j, nxt_price.i, starts):
             p.role = "list"
         prev_end = p.j
 
@@ -307,9 +309,16 @@ def _rhetorical(after: List[str], has_next: bool) -> bool:
     return False
 
 
-def _leads_to(tokens: List[Token], a: int, b: int) -> bool:
-    """Between two prices, words that make the first the old price: "X jadi Y"."""
+_NOW = {"jadi", "menjadi", "turun", "dibanting", "sekarang", "tinggal", "cuma", "hanya", "cukup"}
+
+
+def _leads_to(tokens: List[Token], a: int, b: int, mention_starts: set) -> bool:
+    """Between two prices of one product, words that make the first the old
+    price: "X jadi Y", "X, tapi hari ini cuma Y" (the caller checks X > Y)."""
     between = _words_between(tokens, a, b)
-    if any(w in _SENTENCE_END for w in between) and not any(w in ("jadi", "menjadi") for w in between):
+    if len(between) > 8 or any(a <= k < b for k in mention_starts):
         return False
-    return any(w in ("jadi", "menjadi", "turun", "dibanting") for w in between) and len(between) <= 8
+    if any(w in _SENTENCE_END for w in between) and not any(
+            w in ("jadi", "menjadi", "sekarang") for w in between):
+        return False
+    return any(w in _NOW for w in between)
