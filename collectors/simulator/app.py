@@ -104,7 +104,11 @@ async def playlist(request: web.Request) -> web.StreamResponse:
         variant = MALFORMED_PLAYLISTS[room.faults.variant("malformed_playlist") % len(MALFORMED_PLAYLISTS)]
         if isinstance(variant, bytes):
             return web.Response(body=variant, content_type=PLAYLIST_TYPE, headers=headers)
-        text = text[: len(text) // 2 - 3] if variant is None else variant
+        if variant is None:
+            # Cut inside the last segment's URI, as a proxy that gave up mid-body would.
+            text = text[: text.rstrip("\n").rfind("/") + 2]
+        else:
+            text = variant
     return web.Response(text=text, content_type=PLAYLIST_TYPE, headers=headers)
 
 

@@ -139,7 +139,7 @@ def render_room(script: Path, media_root: Path = MEDIA_DIR) -> Path:
     return out_dir
 
 
-def check_room(room_id: str, model_dir: str, media_root: Path = MEDIA_DIR) -> None:
+def check_room(room_id: str, model_dir: str, prompt: str = "", media_root: Path = MEDIA_DIR) -> None:
     """Print what Whisper hears on each offer line of a rendered room."""
     from faster_whisper import WhisperModel
 
@@ -153,7 +153,9 @@ def check_room(room_id: str, model_dir: str, media_root: Path = MEDIA_DIR) -> No
         if not line.offers:
             continue
         clip = audio[max(0, int((line.start - 0.3) * SAMPLE_RATE)) : int((line.end + 0.3) * SAMPLE_RATE)]
-        segments, _ = model.transcribe(clip, language="id", beam_size=1, vad_filter=False)
+        segments, _ = model.transcribe(
+            clip, language="id", beam_size=1, vad_filter=False, initial_prompt=prompt or None
+        )
         heard = " ".join(s.text.strip() for s in segments)
         prices = ", ".join(f"{o['category']} {o['price_idr']}" for o in line.offers)
         print(f"{room_id}/{line.line_id} [{prices}]\n  said:  {line.text}\n  heard: {heard}")
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="transcribe offer lines with Whisper after rendering")
     parser.add_argument("--no-render", action="store_true", help="only --check the committed media")
     parser.add_argument("--model", default="", help="CTranslate2 Whisper model directory for --check")
+    parser.add_argument("--prompt", default="", help="decoding prompt for --check (as the transcriber biases it)")
     args = parser.parse_args(argv)
     scripts = sorted(ROOMS_DIR.glob("*.toml"))
     if args.rooms:
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             if not args.model:
                 sys.exit("render: --check needs --model DIR (a CTranslate2 Whisper model)")
-            check_room(script.stem, args.model)
+            check_room(script.stem, args.model, args.prompt)
     return 0
 
 

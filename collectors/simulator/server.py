@@ -62,9 +62,11 @@ class SimulatorServer:
 
     async def start(self) -> None:
         self.live = {r.room_id: LiveRoom(r, self.clock, self.speed, self.window) for r in self.rooms}
-        self._runner = web.AppRunner(create_app(self.live), handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            create_app(self.live), handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         try:
             await site.start()
         except OSError as exc:
