@@ -90,6 +90,7 @@ AMBIGUOUS_SLANG = {"cepek": 100, "gopek": 500, "gocap": 50, "jigo": 25, "cepe": 
 
 # --- cue words around numbers (all normalised) ---
 
+SENTENCE_END = {".", "!", "?", ";"}
 CURRENCY_BEFORE = {"rp", "idr", "rupiah"}
 CURRENCY_AFTER = {"rupiah", "idr", "rp"}
 # A bare number right after these is a price even without "ribu".

@@ -18,13 +18,12 @@ from pantau.records import Offer
 from transcription.extraction import lexicon as lx
 from transcription.extraction.numbers import find_numbers
 from transcription.extraction.origin import OriginCue, find_origin
-from transcription.extraction.prices import Mark, Price, assign_roles, classify
+from transcription.extraction.prices import Mark, Price, assign_roles, classify, sentence_between
 from transcription.extraction.products import Mention, ProductMatcher
 from transcription.extraction.tokens import NUM, PUNCT, WORD, Token, tokenize
 
 __all__ = ["Draft", "extract", "extract_offers"]
 
-_SENTENCE_END = {".", "!", "?", ";"}
 _QUICK = set(lx.NUMBER_WORDS) | set(lx.SLANG) | set(lx.AMBIGUOUS_SLANG)
 
 
@@ -156,10 +155,7 @@ def _first(g: _Group) -> int:
 
 def _separated(tokens: List[Token], a: int, b: int, mentions: List[Mention]) -> bool:
     """A sentence end or another product between token a and b."""
-    for t in tokens[a:b]:
-        if t.norm in _SENTENCE_END:
-            return True
-    return any(a <= m.i < b for m in mentions)
+    return sentence_between(tokens, a, b) or any(a <= m.i < b for m in mentions)
 
 
 def _attach_products(tokens: List[Token], groups: List[_Group], mentions: List[Mention]) -> None:

@@ -21,10 +21,10 @@ from transcription.extraction.numbers import Number
 from transcription.extraction.products import Mention
 from transcription.extraction.tokens import NUM, PUNCT, WORD, Token
 
-__all__ = ["Price", "Mark", "classify"]
+__all__ = ["Price", "Mark", "classify", "assign_roles", "sentence_between"]
 
 MIN_PRICE, MAX_PRICE = 500, 500_000_000
-_SENTENCE_END = {".", "!", "?", ";"}
+_SENTENCE_END = lx.SENTENCE_END
 _DEMONSTRATIVE = {"ini", "itu", "nya", "tersebut", "satu", "yang"}
 
 
@@ -257,7 +257,7 @@ def assign_roles(tokens: List[Token], prices: List[Price], mentions: List[Mentio
             if nxt_price is not None:
                 p.role = "list" if p.value > nxt_price.value else "sale"
             elif k and prices[k - 1].role == "sale" and prices[k - 1].value < p.value \
-                    and not _separated(tokens, prices[k - 1].j, p.i):
+                    and not sentence_between(tokens, prices[k - 1].j, p.i):
                 p.role = "list"
         elif nxt_price is not None and p.value > nxt_price.value and _leads_to(tokens, p.j, nxt_price.i, starts):
             p.role = "list"
@@ -294,7 +294,8 @@ def _corrected(tokens: List[Token], p: Price, q: Price) -> bool:
     return any(w in lx.CORRECTION for w in _words_between(tokens, q.j, q.j + 2))
 
 
-def _separated(tokens: List[Token], a: int, b: int) -> bool:
+def sentence_between(tokens: List[Token], a: int, b: int) -> bool:
+    """A sentence ends somewhere in tokens[a:b]."""
     return any(t.norm in _SENTENCE_END for t in tokens[a:b])
 
 
