@@ -135,15 +135,17 @@ async def run_streams(settings: Settings, specs: list[StreamSpec]) -> int:
 
 
 async def serve_alerts(settings: Settings) -> int:
-    from prometheus_client import CollectorRegistry
-
     from alerts import AlertService, create_app
+    from pantau import __version__
+    from pantau.metrics import new_registry, register_build_info
 
+    registry = new_registry()
+    register_build_info(registry, "serve", __version__)
     service = AlertService(settings)
     await service.start()
     site = None
     try:
-        site = await _start_site(create_app(service, CollectorRegistry()), settings.server.host, settings.server.port)
+        site = await _start_site(create_app(service, registry), settings.server.host, settings.server.port)
         _say(f"alert desk: http://{settings.server.host}:{_bound_port(site)}/")
         await asyncio.Event().wait()
     finally:

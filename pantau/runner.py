@@ -24,7 +24,9 @@ from prometheus_client import CollectorRegistry
 from alerts import AlertService, create_app
 from collectors import Supervisor
 from collectors.metrics import CollectorMetrics
+from pantau import __version__
 from pantau.config import Settings
+from pantau.metrics import new_registry, register_build_info
 from pantau.records import Alert, AudioChunk, Offer, StreamEvent, StreamSpec
 from stream_processors import Processor
 from stream_processors.metrics import ProcessorMetrics
@@ -75,7 +77,8 @@ class EmbeddedPipeline:
 
     def __init__(self, settings: Settings, registry: Optional[CollectorRegistry] = None) -> None:
         self.settings = settings
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry or new_registry()
+        register_build_info(self.registry, "embedded", __version__)
         self.stats = PipelineStats()
         queue_size = settings.transcription.queue_size
         self._audio: asyncio.Queue[AudioChunk] = asyncio.Queue(maxsize=queue_size)
