@@ -136,12 +136,13 @@ async def run_streams(settings: Settings, specs: list[StreamSpec]) -> int:
 
 async def serve_alerts(settings: Settings) -> int:
     from alerts import AlertService, create_app
+    from alerts.metrics import AlertMetrics
     from pantau import __version__
     from pantau.metrics import new_registry, register_build_info
 
     registry = new_registry()
     register_build_info(registry, "serve", __version__)
-    service = AlertService(settings)
+    service = AlertService(settings, metrics=AlertMetrics(registry))
     await service.start()
     site = None
     try:

@@ -22,6 +22,7 @@ from typing import Callable, Optional
 from prometheus_client import CollectorRegistry
 
 from alerts import AlertService, create_app
+from alerts.metrics import AlertMetrics
 from collectors import Supervisor
 from collectors.metrics import CollectorMetrics
 from pantau import __version__
@@ -83,7 +84,7 @@ class EmbeddedPipeline:
         queue_size = settings.transcription.queue_size
         self._audio: asyncio.Queue[AudioChunk] = asyncio.Queue(maxsize=queue_size)
         self._events: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize=queue_size * 4)
-        self.alert_service = AlertService(settings, metrics=None)
+        self.alert_service = AlertService(settings, metrics=AlertMetrics(self.registry))
         self.processor = Processor(settings.rules, metrics=ProcessorMetrics(self.registry))
         self.transcriber = Transcriber(
             settings.transcription,
