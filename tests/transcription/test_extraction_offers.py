@@ -91,3 +91,19 @@ def test_pantau_extract_prints_one_json_object_per_line():
     assert (first["category"], first["price_idr"], first["quantity"]) == ("tshirt", 25_000, 1)
     assert (socks["category"], socks["price_idr"], socks["quantity"], socks["unit_price_idr"]) == ("socks", 60_000, 12, 5_000)
     assert isinstance(first["span"], list) and isinstance(first["confidence"], float)
+
+
+def test_simulator_room_scripts_extract_as_their_ground_truth():
+    # The demo's rooms say what their hosts offer; every scripted line must
+    # give exactly those offers (category, price, quantity) and no others.
+    import tomllib
+    from pathlib import Path
+
+    rooms = sorted((Path(__file__).resolve().parents[2] / "collectors" / "simulator" / "rooms").glob("*.toml"))
+    assert rooms
+    for room in rooms:
+        script = tomllib.loads(room.read_text(encoding="utf-8"))
+        for line in script.get("lines", []):
+            want = [(o["category"], o["price_idr"], o.get("quantity", 1)) for o in line.get("offers", [])]
+            got = [(o.category, o.price_idr, o.quantity) for o in extract_offers(line["text"])]
+            assert got == want, (room.name, line["id"], line["text"])
