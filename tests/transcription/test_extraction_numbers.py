@@ -124,7 +124,9 @@ def test_ambiguous_slang_needs_ceng():
 VOCAB = ["dua", "puluh", "ribu", "juta", "seratus", "setengah", "koma", "rp", "25.000", "1,5", "jt",
          "k", "rb", "cuma", "harga", "normal", "jadi", "dari", "kaos", "kaki", "sepatu", "jam", "isi",
          "dapat", "pcs", "lusin", "persen", "diskon", "?", ",", ".", "bukan", "eh", "salah", "impor",
-         "lokal", "999999999999", "0", "sejuta", "ceng", "cepek", "seribu", "ratus", "belas", "-"]
+         "lokal", "999999999999", "0", "sejuta", "ceng", "cepek", "seribu", "ratus", "belas", "-",
+         "sribu", "set", "per", "satuan", "tapi", "sekarang", "toko", "sebelah", "900", "12", "selusin",
+         "goceng", "1.250.000,00", "IDR", "85,000", "ribuan", "%", "nggak", "coret"]
 
 
 @settings(max_examples=1500, deadline=None)

@@ -27,6 +27,10 @@ __all__ = ["Draft", "extract", "extract_offers"]
 _QUICK = set(lx.NUMBER_WORDS) | set(lx.SLANG) | set(lx.AMBIGUOUS_SLANG)
 
 
+MAX_QUANTITY = 1000
+MIN_UNIT_PRICE = 100
+
+
 class Draft:
     """An offer before it becomes a record: the contract fields only."""
 
@@ -318,6 +322,8 @@ def _draft(text: str, tokens: List[Token], g: _Group) -> Draft:
     if g.quantity is not None and not (_is_set(g, tokens) and g.quantity.i > (g.mention.i if g.mention else 0)
                                        and tokens[g.quantity.i - 1].norm in ("isi", "isinya")):
         quantity = max(1, int(g.quantity.value))
+        if quantity > MAX_QUANTITY or price / quantity < MIN_UNIT_PRICE:
+            quantity = 1  # "900 lusin" for goceng is a misheard count, not a unit price of 0
     if g.mention is not None:
         category, product_text = g.mention.category, g.mention.text
     else:
