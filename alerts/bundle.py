@@ -96,6 +96,26 @@ def build_bundle(case: dict, events: list[dict], alerts: list[dict], alert_event
     return buffer.getvalue()
 
 
+def _check_alert_records(zf: zipfile.ZipFile, root: str, listed: dict) -> list[str]:
+    """Each alert record names its evidence files and their hashes as stored when captured."""
+    problems = []
+    for name in listed:
+        if not (name.startswith(f"{root}/alerts/") and name.endswith(".json")):
+            continue
+        try:
+            record = json.loads(zf.read(name))
+        except (KeyError, ValueError, UnicodeDecodeError):
+            problems.append(f"alert record {name} is not readable JSON")
+            continue
+        for ref in record.get("evidence_files", []):
+            entry = listed.get(f"{root}/{ref.get('path')}")
+            if entry is None:
+                problems.append(f"{name} names evidence {ref.get('path')!r} that is not in the bundle")
+            elif entry.get("sha256") != ref.get("sha256"):
+                problems.append(f"evidence {ref.get('path')} differs from the hash recorded when it was captured")
+    return problems
+
+
 def verify_bundle(path) -> tuple[bool, list[str]]:
     """Check a bundle's integrity offline; returns (ok, problems)."""
     problems: list[str] = []
@@ -136,10 +156,19 @@ def verify_bundle(path) -> tuple[bool, list[str]]:
                 problems.append(f"SHA-256 mismatch: {name}")
             elif len(data) != entry.get("size"):
                 problems.append(f"size mismatch: {name}")
+        problems += _check_alert_records(zf, root, listed)
         chain = manifest.get("chain") or []
         if not chain:
             problems.append("manifest has no chain of case events")
         problems += verify_chain(chain)
+        present = {entry.get("sha256") for entry in listed.values()}
+        for event in chain:
+            details = event.get("details") or {}
+            anchored = details.get("evidence", []) + ([details] if event.get("kind") == "evidence_added" else [])
+            for item in anchored:
+                if item.get("sha256") not in present:
+                    problems.append(f"the chain of events records {item.get('kind')} evidence "
+                                    f"{str(item.get('sha256'))[:12]}… that is not in the bundle")
         case_id = (manifest.get("case") or {}).get("id")
         if any(e.get("case_id") != case_id for e in chain):
             problems.append("chain holds events of another case")

@@ -53,6 +53,10 @@ async def open_engine(url: str) -> AsyncEngine:
         raise UserError(f"store URL must be SQLite or PostgreSQL, got {parsed.drivername}://")
     try:
         await upgrade(engine)
+        if parsed.get_backend_name() == "sqlite":
+            # Refresh the query planner's statistics where they are stale (cheap).
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("PRAGMA optimize")
     except OSError as exc:
         await engine.dispose()
         raise UserError(f"cannot reach the alert store at {parsed.render_as_string(hide_password=True)}: {exc}") from None

@@ -176,8 +176,11 @@ class AlertService:
         """Put the alert in its seller's case and escalate the case; returns webhook events."""
         case_id, opened = await cases.open_case(conn, row.seller_id, row.platform, actor, now)
         await store.set_status(conn, row.alert_id, now, status="escalated", case_id=case_id)
+        # The chain anchors the evidence hashes: a bundle whose files were swapped no longer matches it.
+        held = [{"kind": e.kind, "sha256": e.sha256} for e in await store.evidence_of(conn, [row.alert_id])]
         await cases.add_case_event(conn, case_id, "alert_added", actor,
-                                   {"alert_id": row.alert_id, "rule": row.rule, "severity": row.severity}, now)
+                                   {"alert_id": row.alert_id, "rule": row.rule, "severity": row.severity,
+                                    "evidence": held}, now)
         events = []
         if opened:
             self.metrics.cases_opened.inc()
@@ -268,11 +271,17 @@ class AlertService:
                           {"stream_id": stream_id}))
         if not items:
             return
-        async with self.engine.begin() as conn:
-            now = time.time()
+        async def work(conn, now):
+            row = await store.get_alert(conn, alert.alert_id)
             for kind, media_type, content, meta in items:
-                await store.add_evidence(conn, alert.alert_id, kind, media_type, content,
-                                         hashlib.sha256(content).hexdigest(), meta, now)
+                digest = hashlib.sha256(content).hexdigest()
+                await store.add_evidence(conn, alert.alert_id, kind, media_type, content, digest, meta, now)
+                if row is not None and row.case_id is not None:  # escalated before its evidence was cut
+                    await cases.add_case_event(conn, row.case_id, "evidence_added", "pantau",
+                                               {"alert_id": alert.alert_id, "kind": kind, "sha256": digest}, now)
+            return []
+
+        await self._write(work)
 
     # -- staff actions -------------------------------------------------------
     async def act(self, alert_id: str, action: str, actor: str, role: str, reason: str = "",

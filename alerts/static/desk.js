@@ -206,7 +206,10 @@ async function start() {
   $("whoami").textContent = `${session.name} (${session.role})`;
   $("open-desk-banner").hidden = !session.open_desk;
   $("desk").hidden = false;
-  for (const b of document.querySelectorAll(".actions button")) b.addEventListener("click", () => act(b.dataset.action));
+  for (const b of document.querySelectorAll(".actions button")) {
+    b.addEventListener("click", () => act(b.dataset.action));
+    b.hidden = !["operator", "admin"].includes(session.role);  // the server refuses others anyway
+  }
   $("filters").addEventListener("change", () => loadAlerts(false));
   $("more").addEventListener("click", () => loadAlerts(true));
   window.addEventListener("hashchange", route);

@@ -86,7 +86,10 @@ async def test_escalated_alert_bundle_holds_verifiable_evidence(make_service, ma
     assert any(n.startswith("case-1/audio/") and n.endswith(".wav") for n in names)
     assert any(n.startswith("case-1/transcripts/") for n in names)
     assert any(n.startswith("case-1/snapshots/") for n in names)
-    assert [e["kind"] for e in manifest["chain"]] == ["opened", "alert_added", "escalated"]
+    kinds = [e["kind"] for e in manifest["chain"]]
+    assert kinds[:3] == ["opened", "alert_added", "escalated"]
+    # Escalated before its evidence was cut: each piece is anchored in the chain as it arrives.
+    assert sorted(e["details"]["kind"] for e in manifest["chain"][3:]) == ["audio", "snapshot", "transcript"]
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "Reported party" in html and "Witnesses and observers" in html
     assert pdf.startswith(b"%PDF")
@@ -127,6 +130,30 @@ async def test_verify_bundle_finds_changed_added_and_removed_files(bundle_path, 
     removed = tmp_path / "removed.zip"
     _rewrite(bundle_path, removed, lambda n, d: None if n.endswith("report.pdf") else d)
     assert any("missing file" in p for p in verify_bundle(removed)[1])
+
+
+async def test_verify_bundle_finds_evidence_swapped_with_a_rewritten_manifest(bundle_path, tmp_path):
+    """Swap the transcript and fix up the manifest's hashes: the alert record and the chain still disagree."""
+    import hashlib
+
+    with zipfile.ZipFile(bundle_path) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    name = next(n for n in files if "/transcripts/" in n)
+    files[name] = files[name].replace(b"sepuluh", b"sembilan puluh")
+    manifest_name = next(n for n in files if n.endswith("manifest.json"))
+    manifest = json.loads(files[manifest_name])
+    for entry in manifest["files"]:
+        data = files[f"case-1/{entry['path']}"]
+        entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    files[manifest_name] = json.dumps(manifest).encode()
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as zf:
+        for n, data in files.items():
+            zf.writestr(n, data)
+    ok, problems = verify_bundle(forged)
+    assert not ok
+    assert any("differs from the hash recorded" in p for p in problems)
+    assert any("chain of events records transcript evidence" in p for p in problems)
 
 
 async def test_verify_bundle_finds_a_broken_chain_of_events(bundle_path, tmp_path):
