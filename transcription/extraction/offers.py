@@ -105,7 +105,7 @@ def extract(text: str, matcher: Optional[ProductMatcher] = None) -> List[Draft]:
         return []
     _attach_products(tokens, groups, mentions)
     _attach_quantities(tokens, groups, qtys, mentions)
-    _attach_origin(tokens, groups, find_origin(tokens))
+    _attach_origin(tokens, groups, find_origin(tokens, frozenset(m.j for m in mentions)))
     return [_draft(text, tokens, g) for g in groups]
 
 

@@ -73,8 +73,10 @@ def _prev_words(tokens: List[Token], i: int, k: int) -> List[str]:
     return out
 
 
-def find_origin(tokens: List[Token]) -> List[OriginCue]:
-    """Origin cues left to right."""
+def find_origin(tokens: List[Token], product_ends: frozenset = frozenset()) -> List[OriginCue]:
+    """Origin cues left to right; product_ends holds the token index just
+    after each product name, so "skincare Korea" (a country right after the
+    product) counts as the origin."""
     cues: List[OriginCue] = []
     n = len(tokens)
     for i, tok in enumerate(tokens):
@@ -107,10 +109,20 @@ def find_origin(tokens: List[Token]) -> List[OriginCue]:
             prev = _prev_words(tokens, i, 3)
             if prev and prev[0] in TRAP_BEFORE:
                 continue
-            if w in FOREIGN_CITIES or any(p in ORIGIN_CUES for p in prev):
+            if w in FOREIGN_CITIES or i in product_ends or any(p in ORIGIN_CUES for p in prev):
                 cues.append(OriginCue(i, True, tok))
         elif w in LOCAL_PLACES:
             prev = _prev_words(tokens, i, 2)
-            if prev and prev[0] in ("buatan", "produksi", "bikinan", "asli", "made", "in", "produk", "pengrajin", "konveksi", "karya"):
+            if i in product_ends or prev and prev[0] in (
+                    "buatan", "produksi", "bikinan", "asli", "made", "in", "produk", "pengrajin", "konveksi", "karya"):
                 cues.append(OriginCue(i, False, tok))
-    return cues
+    # "Batik Jepang? Bukan, ...": a cue the host denies at once is no cue.
+    return [c for c in cues if not _denied(tokens, c.index)]
+
+
+def _denied(tokens: List[Token], i: int) -> bool:
+    nxt = [t.norm for t in tokens[i + 1:i + 5]]
+    if "?" not in nxt:
+        return False
+    rest = nxt[nxt.index("?") + 1:]
+    return bool(rest) and rest[0] in NEGATION
