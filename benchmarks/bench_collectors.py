@@ -138,6 +138,8 @@ async def run_step(n: int, base: str, room_ids: list[str], warmup: float, window
         "cpu_ms_per_audio_s": round(1000 * cpu / audio, 3) if audio else None,
         "rss_per_stream_kib": round((rss_after - rss_before) / n / 1024, 1),
         "simulator_core_share": round((sim1 - sim0) / elapsed, 3),
+        # Other work on the machine starves the event loop; say how busy it was.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -157,7 +159,8 @@ async def main_async(args: argparse.Namespace) -> dict:
                 f"N={n:4d}  held={'yes' if step['held'] else 'NO ':3s}  realtime={step['realtime_share']:.3f}  "
                 f"gaps={step['gaps']}  cpu/stream={step['cpu_per_stream_pct']:.3f}% of a core  "
                 f"cpu/audio-s={step['cpu_ms_per_audio_s']} ms  ratio vs decode floor={step['ratio_vs_decode_floor']}  "
-                f"rss/stream={step['rss_per_stream_kib']} KiB  simulator={step['simulator_core_share']:.2f} core",
+                f"rss/stream={step['rss_per_stream_kib']} KiB  simulator={step['simulator_core_share']:.2f} core  "
+                f"load={step['load_average_1m']}",
                 flush=True,
             )
             if not step["held"]:

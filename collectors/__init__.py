@@ -12,7 +12,7 @@ attached through stalls, drops, rate limits and garbage::
 
 The simulated live-shopping platform is the subpackage ``collectors.simulator``.
 """
-from collectors.audio import AudioOut, StreamStalled
+from collectors.audio import AudioOut, AudioReader, StreamStalled
 from collectors.chunker import AudioChunker
 from collectors.decoder import AudioDecoder, DecodeError
 from collectors.events import EventReader, EventSource, UnknownEvent, WebSocketSource
@@ -33,6 +33,7 @@ __all__ = [
     "HLSCursor",
     "FLVReader",
     "AudioOut",
+    "AudioReader",
     "AudioChunker",
     "AudioDecoder",
     "DecodeError",

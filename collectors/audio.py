@@ -14,9 +14,18 @@ cannot go on, so the supervisor can reconnect::
 from __future__ import annotations
 
 import abc
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-__all__ = ["AudioOut", "StreamStalled", "GAP_REASONS"]
+from collectors.decoder import AudioDecoder
+from collectors.fetch import check_url
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from collectors.metrics import StreamReport
+    from pantau.config import CollectorSettings
+
+__all__ = ["AudioOut", "AudioReader", "StreamStalled", "GAP_REASONS"]
 
 # Bounded values of the ``reason`` label of pantau_audio_gaps_total.
 GAP_REASONS = ("skipped", "missing", "corrupt", "too_large", "reconnect", "timestamp_jump")
@@ -41,3 +50,36 @@ class AudioOut(abc.ABC):
 
     def discontinuity(self) -> None:
         """Called when the stream says its timeline restarts (counted; audio goes on)."""
+
+
+class AudioReader(abc.ABC):
+    """Reads one stream's audio from ``url`` into ``out``; one instance per connection.
+
+    A subclass implements ``run``, called once by the supervisor: it returns
+    when the stream says it is over and raises ``StreamStalled`` or
+    ``FetchError`` when it cannot go on. State that must survive a reconnect
+    (where reading stands) lives in a cursor the supervisor keeps::
+
+        class SilenceReader(AudioReader):
+            async def run(self):
+                await self.out.pcm(b"\\0\\0" * 16_000, wall_time=None)
+    """
+
+    def __init__(
+        self,
+        url: str,
+        session: "aiohttp.ClientSession",
+        settings: "CollectorSettings",
+        out: AudioOut,
+        report: "StreamReport",
+    ) -> None:
+        self.url = check_url(url)
+        self.session = session
+        self.settings = settings
+        self.out = out
+        self.report = report
+        self.decoder = AudioDecoder()
+
+    @abc.abstractmethod
+    async def run(self) -> None:
+        """Read until the end of the stream (return) or a failure (raise)."""

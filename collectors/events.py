@@ -24,7 +24,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 import aiohttp
 import pydantic
 
-from collectors.fetch import WS_SCHEMES, SlowDown, check_url, raise_for_status
+from collectors.fetch import WS_SCHEMES, SlowDown, check_url
 from collectors.metrics import StreamReport
 from collectors.pacing import Backoff
 from pantau.config import CollectorSettings
@@ -161,8 +161,9 @@ class EventReader:
         except UnknownEvent as exc:
             self.report.error("unknown_event", str(exc))
             return
-        except (pydantic.ValidationError, ValueError, TypeError) as exc:
-            self.report.error("invalid_event", str(exc).splitlines()[0])
+        except Exception as exc:  # the adapter is the edge: a payload it chokes on is bad input, not a crash
+            kind = "invalid_event" if isinstance(exc, (pydantic.ValidationError, ValueError, TypeError)) else "parse_failed"
+            self.report.error(kind, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             return
         if event is None:
             return

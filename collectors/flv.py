@@ -17,9 +17,9 @@ from typing import Optional
 
 import aiohttp
 
-from collectors.audio import AudioOut, StreamStalled
-from collectors.decoder import AudioDecoder, DecodeError
-from collectors.fetch import FetchError, TooLarge, check_url, raise_for_status
+from collectors.audio import AudioOut, AudioReader, StreamStalled
+from collectors.decoder import DecodeError
+from collectors.fetch import FetchError, TooLarge, raise_for_status
 from collectors.metrics import StreamReport
 from pantau.config import CollectorSettings
 
@@ -51,7 +51,7 @@ class FLVCursor:
     last_wall: Optional[float] = None  # when that audio was received
 
 
-class FLVReader:
+class FLVReader(AudioReader):
     """Reads one HTTP-FLV stream until the server closes it."""
 
     def __init__(
@@ -63,13 +63,8 @@ class FLVReader:
         report: StreamReport,
         cursor: Optional[FLVCursor] = None,
     ) -> None:
-        self.url = check_url(url)
+        super().__init__(url, session, settings, out, report)
         self.cursor = cursor or FLVCursor()
-        self.session = session
-        self.settings = settings
-        self.out = out
-        self.report = report
-        self.decoder = AudioDecoder()
         self.extradata: Optional[bytes] = None
         self.first_ms: Optional[int] = None
         self.heard = 0.0  # seconds of audio decoded, on the tag timeline

@@ -21,8 +21,8 @@ from typing import Optional
 
 import aiohttp
 
-from collectors.audio import AudioOut, StreamStalled
-from collectors.decoder import AudioDecoder, DecodeError
+from collectors.audio import AudioOut, AudioReader, StreamStalled
+from collectors.decoder import DecodeError
 from collectors.fetch import FetchError, HTTPStatusError, SlowDown, TooLarge, check_url, fetch_bytes
 from collectors.metrics import StreamReport
 from collectors.playlist import MediaPlaylist, PlaylistError, Segment, parse_playlist
@@ -52,7 +52,7 @@ class _Planned:
 _END = object()
 
 
-class HLSReader:
+class HLSReader(AudioReader):
     """Reads one live HLS media playlist until #EXT-X-ENDLIST, a stall, or cancellation."""
 
     def __init__(
@@ -64,13 +64,8 @@ class HLSReader:
         report: StreamReport,
         cursor: Optional[HLSCursor] = None,
     ) -> None:
-        self.url = check_url(url)
-        self.session = session
-        self.settings = settings
-        self.out = out
-        self.report = report
+        super().__init__(url, session, settings, out, report)
         self.cursor = cursor or HLSCursor()
-        self.decoder = AudioDecoder()
         self._queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SEGMENTS)
         self._need_reset = False
         self._queue_gap: Optional[tuple[float, str]] = None

@@ -183,14 +183,19 @@ class StreamWatch:
         read = asyncio.create_task(reader.run())
         try:
             waiters: set[asyncio.Future] = {read}
-            if self._events_task is not None:
+            if self._events_task is not None and not self._events_task.done():
                 waiters.add(self._events_task)
             done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             if read not in done:
-                # The platform says the live is over: let the media drain briefly.
-                done, _ = await asyncio.wait({read}, timeout=min(10.0, self.settings.stall_timeout))
-                if read not in done:
-                    return "platform_said"
+                if self.events is not None and self.events.ended:
+                    # The platform says the live is over: let the media drain briefly.
+                    done, _ = await asyncio.wait({read}, timeout=min(10.0, self.settings.stall_timeout))
+                    if read not in done:
+                        return "platform_said"
+                else:
+                    # The event reader failed (a sink error): restart it at the next resolve.
+                    self._events_failed()
+                    await read
             read.result()
             # ENDLIST closes an HLS stream for good; a closed FLV response may be a hiccup.
             return "ended" if resolved.kind == "hls" else "eof"
@@ -222,6 +227,14 @@ class StreamWatch:
             self.report,
         )
         self._events_task = asyncio.create_task(self.events.run(), name=f"events-{self.spec.stream_id}")
+
+    def _events_failed(self) -> None:
+        task = self._events_task
+        if task is not None and task.done() and not task.cancelled() and task.exception() is not None:
+            self.report.error("events_failed", repr(task.exception()))
+            log.error("stream %s: event reader failed", self.spec.stream_id, exc_info=task.exception())
+        self._events_task = None
+        self.events = None
 
     async def _event(self, event: StreamEvent) -> None:
         if event.kind == "stream_ended":
@@ -337,8 +350,8 @@ class Supervisor:
             await watch.out.flush()
 
     async def close(self) -> None:
-        for stream_id in list(self._tasks):
-            await self.detach(stream_id)
+        # Cancel every stream first, then wait: closing hundreds one by one is slow.
+        await asyncio.gather(*(self.detach(stream_id) for stream_id in list(self._tasks)))
         if self._session is not None:
             await self._session.close()
             self._session = None
