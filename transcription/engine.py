@@ -90,13 +90,20 @@ class WhisperEngine:
         frames = int(self.context_seconds * 100)
         return feats[:, :frames]
 
-    def _prompt(self, context: str, bias: bool = True) -> List[int]:
-        tok = self.tokenizer
+    def _previous(self, context: str, bias: bool = True) -> List[int]:
         previous = list(self._prompt_tokens) if bias else []
         if context.strip():
-            previous += tok.encode(" " + context.strip())[-60:]
-        prompt = [tok.sot_prev] + previous if previous else []
-        return prompt + list(tok.sot_sequence) + [tok.no_timestamps]
+            previous += self.tokenizer.encode(" " + context.strip())[-60:]
+        return previous
+
+    def _prompts(self, previous: List[List[int]]) -> List[List[int]]:
+        """Whole prompts for a batch; CTranslate2 wants start-of-transcript at one
+        position in all of them, so every context is cut to the shortest."""
+        tok = self.tokenizer
+        keep = min(len(p) for p in previous)
+        head = [tok.sot_prev] if keep else []
+        return [head + (p[len(p) - keep:] if keep else []) + list(tok.sot_sequence) + [tok.no_timestamps]
+                for p in previous]
 
     def transcribe(self, requests: List[PassRequest]) -> List[PassResult]:
         if not requests:
@@ -107,7 +114,7 @@ class WhisperEngine:
         tok = self.tokenizer
         feats = np.ascontiguousarray(np.stack([self._features(r.audio) for r in requests]))
         encoder_output = self.whisper.model.encode(ctranslate2.StorageView.from_array(feats))
-        prompts = [self._prompt(r.context) for r in requests]
+        prompts = self._prompts([self._previous(r.context) for r in requests])
         results, tokens_list = self._decode(requests, encoder_output, prompts)
         self._align(requests, results, tokens_list, encoder_output)
         looped = [i for i, r in enumerate(results) if r.rejected == "repetition"]
@@ -117,7 +124,7 @@ class WhisperEngine:
             # own fallback drops the previous text.
             sub = [requests[i] for i in looped]
             sub_out = self.whisper.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[looped])))
-            retry, retry_tokens = self._decode(sub, sub_out, [self._prompt("", bias=False)] * len(sub))
+            retry, retry_tokens = self._decode(sub, sub_out, self._prompts([[] for _ in sub]))
             self._align(sub, retry, retry_tokens, sub_out)
             for i, r in zip(looped, retry):
                 results[i] = r

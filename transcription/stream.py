@@ -30,7 +30,7 @@ from transcription.agreement import HypothesisBuffer, TimedWord
 from transcription.audio import StreamAudio
 from transcription.offers import UtteranceWord
 
-__all__ = ["StreamState", "Planned", "Committed"]
+__all__ = ["StreamState", "Planned", "Heard", "Committed"]
 
 _SENTENCE_END = re.compile(r"[.!?]$")
 # After this pause the next word starts a new utterance.
@@ -42,6 +42,10 @@ CONTEXT_WORDS = 12
 # hears a word better after the end of the previous one (measured on the
 # rendered test set); the words in it are not emitted again.
 LEFT_CONTEXT = 2.0
+# A word ending this long before the end of the audio a pass heard is
+# committed by that pass alone: Whisper revises words near the cut, not
+# seconds before it. Halves the lag of strict two-pass agreement.
+SETTLE = 2.0
 # A gap this small between chunks is jitter, not lost audio.
 GAP_TOLERANCE = 0.25
 
@@ -55,6 +59,16 @@ class Planned:
     t1: float
     context: str
     final: bool  # commit everything this pass hears (end of stream or before a gap)
+
+
+@dataclass
+class Heard:
+    """What one pass heard in a planned window."""
+
+    words: List[TimedWord] = field(default_factory=list)
+    speech: bool = False  # False: VAD found no speech, the model was not called
+    pause: Optional[float] = None  # stream time where the window's last pause begins
+    speech_after_pause: bool = False
 
 
 @dataclass
@@ -72,7 +86,7 @@ class Committed:
 class StreamState:
     """Audio, hypothesis and output sequence of one stream."""
 
-    def __init__(self, stream_id: str, settings: TranscriptionSettings, model: str, settle: Optional[float] = 4.0) -> None:
+    def __init__(self, stream_id: str, settings: TranscriptionSettings, model: str, settle: Optional[float] = SETTLE) -> None:
         self.stream_id = stream_id
         self.settings = settings
         self.model = model
@@ -82,6 +96,7 @@ class StreamState:
         self.seq = 0
         self._context: List[str] = []
         self._utterance: List[UtteranceWord] = []
+        self._rewound_at = float("-inf")
         self.started = False
 
     # -- audio in -------------------------------------------------------
@@ -150,14 +165,28 @@ class StreamState:
         final = final and t1 >= self.audio.end - 1e-6
         return Planned(self.audio.window(t0, t1), t0, t1, " ".join(self._context[-CONTEXT_WORDS:]), final)
 
-    def apply(self, planned: Planned, words: List[TimedWord], speech: bool, now: float,
-              stable_until: Optional[float] = None) -> Committed:
-        """Take the words a pass heard in ``planned``; commit, trim, and say what came out."""
+    def apply(self, planned: Planned, heard: Heard, now: float) -> Committed:
+        """Take what a pass heard in ``planned``; commit, trim, and say what came out."""
         if planned.t1 <= self.audio.t0 and not planned.final:
             return Committed()  # audio skipped while the pass ran
-        words = [w for w in words if w.end > self.audio.t0 - 0.05]
+        words = [w for w in heard.words if w.end > self.audio.t0 - 0.05]
         self.heard_until = max(self.heard_until, planned.t1)
-        if not speech:
+        stable_until = heard.pause
+        rewound = False
+        if (
+            heard.speech_after_pause
+            and heard.pause is not None
+            and heard.pause > self._rewound_at + 0.1
+            and planned.t1 - heard.pause > 1.0
+            and (not words or words[-1].end < heard.pause + 0.3)
+        ):
+            # The model stopped at the pause and left out the speech after it:
+            # hear that part again (once per pause, so this always ends).
+            self._rewound_at = heard.pause
+            self.heard_until = heard.pause
+            planned.final = False
+            rewound = True
+        if not heard.speech:
             # Silence or music: what was pending is a finished utterance.
             out = self.flush_words(now)
             self._trim(max(self.hyp.committed_until, planned.t1 - 0.5))
@@ -170,7 +199,7 @@ class StreamState:
             committed += self._commit_before(planned.t1 - self.settings.step_seconds)
         out = self._emit(committed, now)
         self._trim(self.hyp.committed_until - LEFT_CONTEXT)
-        if self.audio.duration >= self.settings.window_seconds and self.audio.t0 < planned.t1 - 1.0:
+        if not rewound and self.audio.duration >= self.settings.window_seconds and self.audio.t0 < planned.t1 - 1.0:
             # Nothing usable in a whole window: drop the audio the pass heard.
             self._trim(planned.t1 - 1.0)
         if planned.final:

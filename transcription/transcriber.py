@@ -32,7 +32,7 @@ from transcription.engine import PassRequest, WhisperEngine
 from transcription.metrics import TranscriptionMetrics
 from transcription.model import LoadedModel, load_model
 from transcription.offers import Extract, offers_from_words
-from transcription.stream import Committed, Planned, StreamState
+from transcription.stream import Committed, Heard, Planned, StreamState
 from transcription.vad import SpeechDetector
 from transcription.vocabulary import Vocabulary
 
@@ -204,11 +204,12 @@ class Transcriber:
                         break
                     # Fairness: the stream whose oldest unheard audio is oldest goes first.
                     due.sort(key=lambda s: s.oldest_unheard_wall())
+                    batch = due[: self.batch_size]
                     try:
-                        await self._run(due[: self.batch_size])
+                        await self._run(batch)
                     except Exception:  # a failed pass must not stop every stream
-                        log.exception("transcription pass failed")
-                        await asyncio.sleep(0.5)
+                        log.exception("transcription pass failed; its audio is counted as skipped")
+                        self._give_up(batch)
                 self._progress.set()
                 await asyncio.sleep(0)  # let feeders append between passes
             self._progress.set()
@@ -221,9 +222,9 @@ class Transcriber:
         elapsed = time.perf_counter() - started
         now = time.time()
         heard = 0.0
-        for state, plan, (words, speech, stable_until) in zip(states, plans, outcomes):
+        for state, plan, outcome in zip(states, plans, outcomes):
             heard += max(0.0, plan.t1 - max(state.heard_until, plan.t0))
-            self._collect(state.stream_id, state.apply(plan, words, speech, now, stable_until))
+            self._collect(state.stream_id, state.apply(plan, outcome, now))
         if self.metrics:
             self.metrics.processing_seconds.inc(elapsed)
             if heard > 0:
@@ -231,9 +232,17 @@ class Transcriber:
                 self._rtf = rtf if self._rtf is None else 0.8 * self._rtf + 0.2 * rtf
                 self.metrics.real_time_factor.set(self._rtf)
 
+    def _give_up(self, states: List[StreamState]) -> None:
+        """Mark the audio of a failed pass as heard, so the scheduler moves on."""
+        for state in states:
+            plan = state.plan()
+            if self.metrics:
+                self.metrics.skipped_seconds.labels("error").inc(max(0.0, plan.t1 - max(state.heard_until, plan.t0)))
+            self._collect(state.stream_id, state.apply(plan, Heard(), time.time()))
+
     def _pass(self, plans: List[Planned]):
         """In the worker thread: VAD, then one batched model call for the windows with speech."""
-        outcomes = [([], False, None)] * len(plans)
+        outcomes = [Heard() for _ in plans]
         requests, pauses = [], {}
         for i, plan in enumerate(plans):
             audio = plan.audio
@@ -243,12 +252,13 @@ class Transcriber:
                     continue
                 speech = self._vad.speech_frames(audio, probs)
                 audio = self._vad.blank_non_speech(audio, speech)
-                pause = self._vad.last_pause(probs)
-                pauses[i] = plan.t0 + pause if pause is not None else None
+                pause, speech_after = self._vad.last_pause(probs)
+                pauses[i] = (plan.t0 + pause if pause is not None else None, speech_after)
             requests.append(PassRequest(i, audio, plan.t0, plan.context))
         if requests:
             for result in self._engine.transcribe(requests):
-                outcomes[result.key] = (result.words, True, pauses.get(result.key))
+                pause, speech_after = pauses.get(result.key, (None, False))
+                outcomes[result.key] = Heard(result.words, True, pause, speech_after)
         return outcomes
 
     # -- output -----------------------------------------------------------

@@ -45,12 +45,13 @@ class SpeechDetector:
             speech = np.convolve(speech.astype(float), kernel, mode="same") > 0
         return speech
 
-    def last_pause(self, probs: np.ndarray, min_pause_seconds: float = 0.3) -> float | None:
-        """Seconds from the window start to where its last pause begins, or None.
+    def last_pause(self, probs: np.ndarray, min_pause_seconds: float = 0.3) -> tuple[float | None, bool]:
+        """(seconds from the window start to where its last pause begins, whether speech follows it).
 
         Words that end before a pause are finished: more audio cannot
         change them, so they can be committed without waiting for a second
-        pass (lower lag at every breath).
+        pass (lower lag at every breath). Speech after the pause that the
+        model left out (Whisper sometimes stops at a pause) is heard again.
         """
         quiet = probs < self.threshold
         need = max(1, int(min_pause_seconds * 16000 / FRAME))
@@ -59,10 +60,10 @@ class SpeechDetector:
             if quiet[i]:
                 run += 1
             elif run >= need:
-                return (i + 1) * FRAME / 16000
+                return (i + 1) * FRAME / 16000, i + 1 + run < len(quiet)
             else:
                 run = 0
-        return None
+        return None, False
 
     def speech_seconds(self, audio: np.ndarray, probs: np.ndarray | None = None) -> float:
         """Seconds scored as speech, without padding (an onset click is not speech)."""

@@ -3,11 +3,12 @@ import pytest
 
 from pantau.config import TranscriptionSettings
 from transcription.agreement import TimedWord
-from transcription.stream import StreamState
+from transcription.stream import Heard, StreamState
 
 
-def state(**overrides) -> StreamState:
-    return StreamState("room-1", TranscriptionSettings(**overrides), model="base")
+def state(settle=None, **overrides) -> StreamState:
+    """A stream that commits on agreement only, unless ``settle`` is given."""
+    return StreamState("room-1", TranscriptionSettings(**overrides), model="base", settle=settle)
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -39,10 +40,10 @@ def test_due_after_a_step_of_new_audio():
 def test_committed_audio_is_trimmed_and_transcripts_carry_wall_time():
     s = state()
     s.append(0.0, 1000.0, silence(4))
-    s.apply(s.plan(), [TimedWord("kaos", 0.5, 1.0, 0.9), TimedWord("ini", 1.2, 1.6, 0.9)], True, 0.0)
+    s.apply(s.plan(), Heard([TimedWord("kaos", 0.5, 1.0, 0.9), TimedWord("ini", 1.2, 1.6, 0.9)], True), 0.0)
     s.append(4.0, 1004.0, silence(2))
-    out = s.apply(s.plan(), [TimedWord("kaos", 0.5, 1.0, 0.9), TimedWord("ini", 1.2, 1.6, 0.9),
-                             TimedWord("murah", 4.2, 4.8, 0.9)], True, 0.0)
+    out = s.apply(s.plan(), Heard([TimedWord("kaos", 0.5, 1.0, 0.9), TimedWord("ini", 1.2, 1.6, 0.9),
+                                   TimedWord("murah", 4.2, 4.8, 0.9)], True), 0.0)
     (t,) = out.transcripts
     assert t.text == "kaos ini" and t.t0 == 0.5 and t.t1 == 1.6 and t.wall_time == pytest.approx(1000.5)
     assert [w.word for w in t.words] == ["kaos", "ini"]
@@ -53,9 +54,9 @@ def test_committed_audio_is_trimmed_and_transcripts_carry_wall_time():
 def test_silence_commits_the_pending_utterance():
     s = state()
     s.append(0.0, 0.0, silence(3))
-    s.apply(s.plan(), [TimedWord("ayo", 0.2, 0.5, 0.9), TimedWord("checkout", 0.6, 1.2, 0.9)], True, 0.0)
+    s.apply(s.plan(), Heard([TimedWord("ayo", 0.2, 0.5, 0.9), TimedWord("checkout", 0.6, 1.2, 0.9)], True), 0.0)
     s.append(3.0, 3.0, silence(3))
-    out = s.apply(s.plan(), [], False, 0.0)
+    out = s.apply(s.plan(), Heard([], False), 0.0)
     assert [t.text for t in out.transcripts] == ["ayo checkout"]
     assert [[w.word.word for w in u] for u in out.utterances] == [["ayo", "checkout"]]
 
@@ -84,7 +85,7 @@ def test_overload_asks_to_skip_the_oldest_audio_and_the_skip_is_a_gap():
 def test_a_full_window_without_agreement_is_forced_out_so_the_buffer_stays_bounded():
     s = state(window_seconds=6, step_seconds=2, max_lag_seconds=60, max_buffer_seconds=60)
     s.append(0.0, 0.0, silence(6))
-    out = s.apply(s.plan(), heard(s.plan(), "satu dua tiga empat lima enam"), True, 0.0)
+    out = s.apply(s.plan(), Heard(heard(s.plan(), "satu dua tiga empat lima enam"), True), 0.0)
     assert out.transcripts and s.audio.duration < 6
 
 
@@ -92,5 +93,31 @@ def test_sentence_end_closes_the_utterance_for_extraction():
     s = state()
     s.append(0.0, 0.0, silence(4))
     plan = s.plan(final=True)
-    out = s.apply(plan, [TimedWord("murah.", 0.1, 0.5, 0.9), TimedWord("ayo", 1.0, 1.3, 0.9)], True, 0.0)
+    out = s.apply(plan, Heard([TimedWord("murah.", 0.1, 0.5, 0.9), TimedWord("ayo", 1.0, 1.3, 0.9)], True), 0.0)
     assert [[w.word.word for w in u] for u in out.utterances] == [["murah."], ["ayo"]]
+
+
+def test_words_before_a_pause_commit_in_one_pass():
+    s = state()
+    s.append(0.0, 0.0, silence(4))
+    out = s.apply(s.plan(), Heard([TimedWord("murah", 0.2, 0.8, 0.9), TimedWord("ayo", 3.0, 3.4, 0.9)], True,
+                                  pause=1.0, speech_after_pause=True), 0.0)
+    assert [t.text for t in out.transcripts] == ["murah"]
+
+
+def test_speech_the_model_left_out_after_a_pause_is_heard_again_once():
+    s = state()
+    s.append(0.0, 0.0, silence(6))
+    plan = s.plan(final=True)
+    s.apply(plan, Heard([TimedWord("kirim.", 0.5, 1.0, 0.9)], True, pause=1.2, speech_after_pause=True), 0.0)
+    assert s.heard_until == 1.2 and s.due(final=True)
+    s.apply(s.plan(final=True), Heard([], True, pause=1.2, speech_after_pause=True), 0.0)
+    assert s.heard_until == 6.0 and not s.due(final=True)
+
+
+def test_words_far_from_the_cut_commit_in_one_pass():
+    s = state(settle=2.0)
+    s.append(0.0, 0.0, silence(6))
+    out = s.apply(s.plan(), Heard([TimedWord("kaos", 0.5, 1.0, 0.9), TimedWord("murah", 3.4, 3.9, 0.9),
+                                   TimedWord("ba", 5.5, 6.0, 0.4)], True), 0.0)
+    assert [t.text for t in out.transcripts] == ["kaos murah"]

@@ -168,3 +168,27 @@ async def test_feed_never_blocks_the_event_loop(settings, loaded_model, audio_di
         t.close()
     # the ticker kept running while the model worked in its thread
     assert ticks >= 0.5 * elapsed / 0.05
+
+
+async def test_streams_batched_in_one_model_call_each_get_their_own_words(settings, loaded_model, audio_dir):
+    kaos = decode_file(audio_dir / "kaos-clean.ogg")
+    jam = decode_file(audio_dir / "jam-clean.ogg")
+    t = Transcriber(settings.transcription, settings.model, settings.model_cache, overload="wait",
+                    loaded=loaded_model, batch_size=2)
+    await t.start()
+    try:
+        out = {"kaos": [], "jam": []}
+        chunks = {k: list(replay_chunks(k, a, 2.0)) for k, a in (("kaos", kaos), ("jam", jam))}
+        for i in range(max(map(len, chunks.values()))):
+            for k, cs in chunks.items():
+                if i < len(cs):
+                    for tr in (await t.feed(cs[i])).transcripts:
+                        out[tr.stream_id].append(tr.text)
+        for k in out:
+            for tr in (await t.flush(k)).transcripts:
+                out[tr.stream_id].append(tr.text)
+    finally:
+        t.close()
+    assert t.batch_size == 2 and t._engine.calls < 12
+    assert "puluh" in " ".join(out["kaos"]).lower() and "ratus" in " ".join(out["jam"]).lower()
+    assert "ratus" not in " ".join(out["kaos"]).lower()
