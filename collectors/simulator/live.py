@@ -90,6 +90,7 @@ class LiveRoom:
         self.sockets: set = set()
         # Room time of the first media a client received: where its capture began.
         self.capture_origin: Optional[float] = None
+        self._first_requests = 0
 
     # -- clock -------------------------------------------------------------
     def elapsed(self) -> float:
@@ -154,8 +155,12 @@ class LiveRoom:
         return max(0, published - HISTORY_SEGMENTS) <= seq < published
 
     def segment_bytes(self, seq: int) -> bytes:
-        if self.capture_origin is None:
-            self.capture_origin = seq * self.segment_seconds
+        # A reader may fetch its first window's segments in parallel: the
+        # capture began at the earliest of them.
+        if self._first_requests < self.window:
+            self._first_requests += 1
+            start = seq * self.segment_seconds
+            self.capture_origin = start if self.capture_origin is None else min(self.capture_origin, start)
         return self.media.segments[seq % self.loop_segments]
 
     def playlist(self) -> str:

@@ -29,25 +29,33 @@ async def until(ws, kind: str, timeout: float = 3.0) -> dict:
 
 
 async def test_a_new_client_gets_the_room_then_a_snapshot(simulator, http):
+    live = simulator.live[ROOM]
+    pinned = live.latest("product_pin", live.room_time())
     async with http.ws_connect(simulator.room_url(ROOM, "events").replace("http", "ws", 1)) as ws:
         room = await next_message(ws)
         assert room["type"] == "room" and room["status"] == "live" and room["seller_id"] == "gudang-grosir-murah"
         start = await next_message(ws)
         assert start["type"] == "live_start" and start["merchant_type"] == "domestic"
-        viewers = await next_message(ws)
-        assert viewers["type"] == "viewers" and viewers["count"] == 1240
-        assert [m["seq"] for m in (room, start, viewers)] == [1, 2, 3]
+        snapshot = [await next_message(ws) for _ in range(2 if pinned else 1)]
+        if pinned:
+            assert snapshot[0]["type"] == "product_pin"
+            assert snapshot[0]["product"]["title"] == pinned.event.payload["title"]
+        assert snapshot[-1]["type"] == "viewers" and snapshot[-1]["count"] == 1240
+        assert [m["seq"] for m in [room, start, *snapshot]] == list(range(1, 3 + len(snapshot)))
 
 
 async def test_pins_arrive_when_the_host_introduces_the_product_and_again_each_loop(simulator, clock, http):
     live = simulator.live[ROOM]
-    line = next(line for line in live.room.lines if line.line_id == "shoes-intro")
+    line = next(line for line in live.room.lines if line.line_id == "watch-intro")
+    assert line.start > live.room_time() + 1  # still to come when the client connects
     async with http.ws_connect(simulator.room_url(ROOM, "events").replace("http", "ws", 1)) as ws:
         await until(ws, "live_start")
+        await asyncio.sleep(0.2)  # the snapshot is sent
         clock.advance(line.start - live.room_time() + 0.01)
-        pin = await until(ws, "product_pin")
+        while (pin := await until(ws, "product_pin"))["room_time"] < line.start - 0.001:
+            pass
         assert pin["room_time"] == pytest.approx(line.start, abs=0.001) and pin["loop"] == 0
-        assert pin["product"]["price_idr"] == 19000 and pin["product"]["category"] == "shoes"
+        assert pin["product"]["price_idr"] == 15000 and pin["product"]["category"] == "watch"
         assert pin["product"]["ship_from"].startswith("Luar Negeri")
         # Every scripted event of the loop comes once, in order, then the loop repeats.
         clock.advance(live.loop_seconds)
@@ -55,7 +63,7 @@ async def test_pins_arrive_when_the_host_introduces_the_product_and_again_each_l
         while True:
             message = await next_message(ws)
             seen.append(message)
-            if message["type"] == "product_pin" and message["loop"] == 1:
+            if message["type"] == "product_pin" and message["loop"] == 1 and message["room_time"] > live.loop_seconds + line.start - 0.001:
                 break
         scripted = [m for m in seen if "room_time" in m]
         assert [m["room_time"] for m in scripted] == sorted(m["room_time"] for m in scripted)
