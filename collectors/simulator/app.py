@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from collectors.simulator.events import serve_events
+from collectors.simulator.events import rate_limited, serve_events
 from collectors.simulator.faults import FaultError
 from collectors.simulator.live import WAITING, LiveRoom
 from collectors.simulator.media import flv_audio_tag, flv_header, flv_metadata_tag
@@ -63,10 +63,9 @@ def _describe(request: web.Request, room: LiveRoom) -> dict[str, Any]:
 
 def _refusal(room: LiveRoom) -> web.Response | None:
     """The response an armed 429 or an off-air room gives instead of media."""
-    if room.faults.take("http_429"):
-        return web.json_response(
-            {"error": "too many requests"}, status=429, headers={"Retry-After": str(room.faults.retry_after)}
-        )
+    refusal = rate_limited(room)
+    if refusal is not None:
+        return refusal
     if room.status() == WAITING:
         return web.json_response({"error": "room is not live yet", "status": WAITING}, status=404)
     return None

@@ -28,7 +28,7 @@ from aiohttp import WSMsgType, web
 
 from collectors.simulator.live import ENDED, WAITING, LiveRoom, Scheduled
 
-__all__ = ["serve_events", "GARBAGE_FRAMES"]
+__all__ = ["serve_events", "rate_limited", "GARBAGE_FRAMES"]
 
 POLL_SECONDS = 0.05
 # Frames sent instead of events when ws_garbage is armed, in turn.
@@ -108,12 +108,20 @@ class _Sender:
             await asyncio.sleep(POLL_SECONDS)
 
 
+def rate_limited(room: LiveRoom) -> web.Response | None:
+    """The 429 an armed http_429 fault answers with, for any of the room's routes."""
+    if not room.faults.take("http_429"):
+        return None
+    return web.json_response(
+        {"error": "too many requests"}, status=429, headers={"Retry-After": str(room.faults.retry_after)}
+    )
+
+
 async def serve_events(request: web.Request, room: LiveRoom) -> web.StreamResponse:
     """Serve one client of the room's event WebSocket until it leaves or the room ends."""
-    if room.faults.take("http_429"):
-        return web.json_response(
-            {"error": "too many requests"}, status=429, headers={"Retry-After": str(room.faults.retry_after)}
-        )
+    refusal = rate_limited(room)
+    if refusal is not None:
+        return refusal
     ws = web.WebSocketResponse(heartbeat=20.0)
     await ws.prepare(request)
     transport = request.transport

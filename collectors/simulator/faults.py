@@ -80,6 +80,10 @@ class RoomFaults:
         if mode == "clear":
             for key in self.counts:
                 self.counts[key] = 0
+        elif mode == "stall_playlist":
+            _number(payload, "seconds", 10)
+        elif mode == "skip_sequence":
+            _number(payload, "count", 3)
         elif mode in COUNTED:
             default = 1
             self.counts[mode] += int(_number(payload, "count", default))

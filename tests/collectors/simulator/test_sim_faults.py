@@ -140,6 +140,8 @@ async def test_clear_disarms_everything(simulator, clock, http):
         ({"mode": "explode"}, "unknown fault mode 'explode'"),
         ({"count": 2}, "fault body must be a JSON object"),
         ({"mode": "http_429", "count": -1}, "'count' must be a non-negative number"),
+        ({"mode": "stall_playlist", "seconds": "long"}, "'seconds' must be a non-negative number"),
+        ({"mode": "skip_sequence", "count": None}, "'count' must be a non-negative number"),
         ([1], "fault body must be a JSON object"),
     ],
 )
