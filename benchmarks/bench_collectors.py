@@ -2,7 +2,7 @@
 
 One command, every figure from one run, on this machine:
 
-    python benchmarks/bench_collectors.py              # N = 25, 50, 100, 200, 300
+    python benchmarks/bench_collectors.py              # N = 50, 100, 200, 400, 600, 800
     python benchmarks/bench_collectors.py --short      # N = 10, 50 (CI)
     python benchmarks/bench_collectors.py --steps 100 400 --window 20
 
@@ -131,6 +131,7 @@ async def run_step(n: int, base: str, room_ids: list[str], warmup: float, window
         "audio_s": round(audio, 1),
         "realtime_share": round(audio / (n * elapsed), 3),
         "streams_kept_up": kept_up,
+        "least_stream_audio_s": round(min(per_stream), 2),
         "gaps": sink.gaps - gaps_before,
         "held": kept_up == n and sink.gaps == gaps_before,
         "cpu_core_share": round(cpu / elapsed, 3),
@@ -157,6 +158,7 @@ async def main_async(args: argparse.Namespace) -> dict:
             steps.append(step)
             print(
                 f"N={n:4d}  held={'yes' if step['held'] else 'NO ':3s}  realtime={step['realtime_share']:.3f}  "
+                f"kept up={step['streams_kept_up']} (least {step['least_stream_audio_s']} s)  "
                 f"gaps={step['gaps']}  cpu/stream={step['cpu_per_stream_pct']:.3f}% of a core  "
                 f"cpu/audio-s={step['cpu_ms_per_audio_s']} ms  ratio vs decode floor={step['ratio_vs_decode_floor']}  "
                 f"rss/stream={step['rss_per_stream_kib']} KiB  simulator={step['simulator_core_share']:.2f} core  "
@@ -184,7 +186,7 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, nargs="+", default=[25, 50, 100, 200, 300])
+    parser.add_argument("--steps", type=int, nargs="+", default=[50, 100, 200, 400, 600, 800])
     parser.add_argument("--short", action="store_true", help="N = 10, 50 with a short window (CI)")
     parser.add_argument("--warmup", type=float, default=6.0)
     parser.add_argument("--window", type=float, default=12.0)

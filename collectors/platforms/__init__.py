@@ -46,7 +46,12 @@ def load_platforms() -> dict[str, type[Platform]]:
 
 
 def platform_for_spec(spec: StreamSpec) -> type[Platform]:
-    """The adapter named by ``spec.platform``; for "generic" (the default), the first whose URL pattern matches."""
+    """The adapter named by ``spec.platform``.
+
+    For "generic" (the default), a direct media URL (``.m3u8``, ``.flv``) stays
+    generic; a platform page URL (``tiktok.com/@shop/live``) goes to the
+    adapter whose pattern matches it.
+    """
     platforms = load_platforms()
     if spec.platform and spec.platform != "generic":
         try:
@@ -55,7 +60,10 @@ def platform_for_spec(spec: StreamSpec) -> type[Platform]:
             raise UnknownPlatform(
                 f"unknown platform {spec.platform!r} for stream {spec.stream_id}; one of {', '.join(sorted(platforms))}"
             ) from None
+    generic = platforms["generic"]
+    if generic.match_url(spec.url):
+        return generic  # a media URL needs no platform to resolve it
     for name, platform in sorted(platforms.items()):
         if name != "generic" and platform.match_url(spec.url):
             return platform
-    return platforms["generic"]
+    return generic

@@ -35,3 +35,11 @@ async def test_an_events_url_is_read_as_a_websocket():
     spec = StreamSpec(stream_id="a", url="https://e.com/a.m3u8", events_url="wss://e.com/events")
     resolved = await generic.resolve(spec, None)
     assert resolved.events is not None and resolved.events.url == "wss://e.com/events"
+
+
+def test_a_direct_media_url_stays_generic_even_if_another_adapter_knows_its_shape():
+    from collectors.platforms import platform_for_spec
+
+    url = "http://127.0.0.1:8600/rooms/batik-laweyan/live.m3u8"
+    assert platform_for_spec(StreamSpec(stream_id="s", url=url)).name == "generic"
+    assert platform_for_spec(StreamSpec(stream_id="s", url=url, platform="simulator")).name == "simulator"
