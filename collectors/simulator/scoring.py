@@ -28,12 +28,18 @@ def _close(a: int, b: int, tolerance: float) -> bool:
 
 def alert_matches(alert: Alert, offer: TruthOffer, tolerance: float = PRICE_TOLERANCE) -> bool:
     """Whether ``alert`` is about the truth ``offer`` (the rule is in score_alerts' docstring)."""
-    if alert.stream_id != offer.stream_id or alert.category != offer.category:
+    if alert.stream_id != offer.stream_id:
         return False
     if not (offer.below_floor if alert.rule == FLOOR_RULE else offer.sub_cost):
         return False
     said = alert.offer
-    if said is None or not said.price_idr:
+    priced = said is not None and bool(said.price_idr)
+    if alert.category is None:
+        if not priced:
+            return False  # neither product nor price: nothing to judge it on
+    elif alert.category != offer.category:
+        return False
+    if not priced:
         return True  # an alert without a price is judged on its category alone
     unit = said.unit_price_idr or round(said.price_idr / max(1, said.quantity))
     return any(
@@ -54,14 +60,16 @@ def score_alerts(
     Matching rule: an alert matches a truth offer when
 
     1. both are on the same stream (``alert.stream_id`` is the room id) and
-       have the same catalog category;
+       have the same catalog category; an alert whose product was not
+       recognised (category ``None``) is judged on its price alone;
     2. the truth offer is one the alert's rule should catch: for rule
        ``cross_border_min_price`` an offer with ``below_floor`` (a
        cross-border merchant under FOB USD 100 per unit), for every other rule
        an offer with ``sub_cost`` (far below a plausible unit cost);
     3. if the alert's offer carries a price (``offer.price_idr`` > 0), its
        total or unit price is within ``tolerance`` (±20%) of the truth
-       offer's total or unit price. Speech and pinned offers are judged alike.
+       offer's total or unit price; an alert with neither a category nor a
+       price matches nothing. Speech and pinned offers are judged alike.
 
     An alert matching some truth offer is a true positive, any other alert
     (wrong category, an honest offer, a stream without truth) a false
