@@ -38,7 +38,7 @@ from pantau.config import Settings
 from pantau.errors import UserError
 from pantau.metrics import ConsumerLagCollector, FaustPrometheusSensor, add_metrics_route, new_registry, register_build_info
 from pantau.records import AudioChunk, StreamEvent, StreamSpec
-from stream_processors.faust_app import PantauApp
+from stream_processors.faust_app import PantauApp, new_app
 from stream_processors.validation import BadRecord, decode
 
 __all__ = ["ROLES", "run_worker", "build_role", "role_settings", "topic", "partition_for", "declare_topics",
@@ -112,27 +112,6 @@ def changelog_topics(app: faust.App) -> list:
     return [table.changelog_topic.get_topic_name() for table in app.tables.values()]
 
 
-def _faust_app(settings: Settings) -> faust.App:
-    kafka = settings.kafka
-    datadir = settings.data_path / "faust" / kafka.app_id
-    datadir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
-    return PantauApp(
-        kafka.app_id,
-        broker=kafka.broker,
-        store="memory://",
-        datadir=str(datadir),
-        topic_partitions=kafka.partitions,
-        topic_replication_factor=1,
-        autodiscover=False,
-        web_enabled=False,
-        consumer_auto_offset_reset="earliest",
-        broker_session_timeout=10.0,
-        broker_heartbeat_interval=2.5,
-        producer_linger_ms=1,
-        logging_config=None,
-    )
-
-
 def _raw(app: PantauApp, settings: Settings, *names: str) -> Any:
     # Bytes on the wire, records decoded and encoded here with the records'
     # own JSON (the same bytes every role and the embedded runner use).
@@ -147,7 +126,7 @@ async def _send(channel: Any, record: Any) -> None:
 def _collectors(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.App, Optional[Callable]]:
     from collectors import CollectorMetrics, Supervisor
 
-    app = _faust_app(settings)
+    app = new_app(settings)
     streams = _raw(app, settings, "streams")
     audio = _raw(app, settings, "audio")
     events = _raw(app, settings, "events")
@@ -200,7 +179,7 @@ def _collectors(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.
 def _transcription(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.App, Optional[Callable]]:
     from transcription import TranscriptionMetrics, Transcriber
 
-    app = _faust_app(settings)
+    app = new_app(settings)
     audio = _raw(app, settings, "audio")
     transcripts = _raw(app, settings, "transcripts")
     offers = _raw(app, settings, "offers")
@@ -247,7 +226,7 @@ def _alerts(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.App,
     from alerts import create_app as create_web
     from pantau.records import Alert, Transcript
 
-    app = _faust_app(settings)
+    app = new_app(settings)
     service = AlertService(settings, metrics=AlertMetrics(registry))
     handlers = {
         "alerts": (Alert, service.ingest_alert),

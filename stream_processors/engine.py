@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from functools import lru_cache
 from typing import Callable, List, MutableMapping, Optional, Sequence
 
 from pantau.config import RuleSettings
@@ -33,7 +34,7 @@ from pantau.records import Alert, Offer, StreamEvent, StreamSpec
 from stream_processors.categories import CategoryMatcher, default_matcher
 from stream_processors.corroboration import corroborate
 from stream_processors.escalation import EscalationPolicy, SellerWindows
-from stream_processors.rules import Finding, Rule, RuleContext, build_rules, severity_rank
+from stream_processors.rules import Finding, Rule, RuleContext, build_rules
 from stream_processors.state import AlertGroup, Mention, PinnedProduct, StreamState
 from stream_processors.validation import check_event, check_offer, check_spec
 
@@ -78,6 +79,20 @@ def _alert_id(dedup_key: str, first_seen: float) -> str:
     # Deterministic from the group and its window, so a replayed record
     # updates the same alert instead of adding one.
     return hashlib.sha256(f"{dedup_key}|{first_seen:.3f}".encode()).hexdigest()[:24]
+
+
+@lru_cache(maxsize=64)
+def _day(days_since_epoch: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=days_since_epoch)
+
+
+def _utc_day(timestamp: float) -> dt.date:
+    """The UTC date of a Unix time (cached: every offer of a day asks for it)."""
+    return _day(int(timestamp // 86400))
+
+
+def _index_key(alert_id: str) -> str:
+    return f"alert:{alert_id}"
 
 
 def _offer_key(offer: Offer) -> str:
@@ -157,8 +172,7 @@ class StreamStage:
             return []
         state = self._stream(offer.stream_id)
         when = offer.wall_time or self.clock()
-        context = RuleContext(merchant_type=state.merchant_type, platform=state.platform,
-                              day=dt.datetime.fromtimestamp(when, dt.timezone.utc).date())
+        context = RuleContext(merchant_type=state.merchant_type, platform=state.platform, day=_utc_day(when))
         alerts = []
         for rule in self.rules:
             finding = rule.evaluate(offer, context)
@@ -169,7 +183,7 @@ class StreamStage:
     def confirm(self, stream_id: str, alert_id: str, who: str = "operator") -> List[Alert]:
         """An operator confirmed the alert: it is corroborated from now on."""
         state = self._stream(stream_id)
-        group = AlertGroup.from_dict(self.groups.get(state.alerts.get(alert_id, "")))
+        group = AlertGroup.from_dict(self.groups.get(self.groups.get(_index_key(alert_id)) or ""))
         if group is None or group.alert_id != alert_id:
             return []
         if who not in group.confirmed_by:
@@ -198,13 +212,13 @@ class StreamStage:
             group.message = finding.message
             group.offer = offer.to_representation()
         group.viewers = max(group.viewers or 0, state.viewers or 0) or None
+        if group.count == 0:
+            # alert_id -> group, for operators' confirmations (same table, same partition).
+            self.groups[_index_key(group.alert_id)] = dedup_key
         group.add_mention(key, Mention(time=when, unit_price_idr=offer.unit_price_idr, source=offer.source,
                                        confidence=offer.confidence, transcript_seq=offer.transcript_seq),
                           _evidence_ref(offer))
         self.groups[dedup_key] = group.to_dict()
-        if group.alert_id not in state.alerts:
-            state.remember_alert(group.alert_id, dedup_key)
-            self._save(state)
         return self._alert(group, state)
 
     def _alert(self, group: AlertGroup, state: StreamState) -> Alert:

@@ -37,7 +37,7 @@ from stream_processors.escalation import merge_tally
 from stream_processors.metrics import ProcessorMetrics
 from stream_processors.validation import BadRecord, decode
 
-__all__ = ["ProcessorApp", "PantauApp", "create_app", "topic_names", "FaustSellerWindows"]
+__all__ = ["ProcessorApp", "PantauApp", "new_app", "create_app", "topic_names", "FaustSellerWindows"]
 
 log = logging.getLogger("pantau.processors")
 
@@ -85,6 +85,34 @@ class PantauApp(faust.App):
         return _Transport(self.conf.broker_consumer, self)
 
 
+def new_app(settings: Settings, datadir: Optional[Path] = None, session_timeout: float = 10.0) -> PantauApp:
+    """A Faust app for Pantau's topics: memory tables recovered from their
+    changelogs, topics read from the start, small commits, no Faust web."""
+    kafka = settings.kafka
+    datadir = Path(datadir or settings.data_path / "faust" / kafka.app_id)
+    datadir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
+    return PantauApp(
+        kafka.app_id,
+        broker=kafka.broker,
+        store="memory://",
+        datadir=str(datadir),
+        topic_partitions=kafka.partitions,
+        topic_replication_factor=1,
+        autodiscover=False,
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+        # Commit often: after a worker dies, less is replayed (replays are
+        # harmless, alerts are idempotent, but they take time).
+        broker_commit_every=500,
+        broker_commit_interval=0.5,
+        broker_session_timeout=session_timeout,
+        broker_heartbeat_interval=max(1.0, session_timeout / 4),
+        producer_linger_ms=5,
+        table_standby_replicas=0,
+        logging_config=None,
+    )
+
+
 class FaustSellerWindows:
     """SellerWindows over a Faust hopping-windowed table (see escalation.PlainSellerWindows)."""
 
@@ -111,28 +139,7 @@ class ProcessorApp:
         self.settings = settings
         self.names = topic_names(kafka.topic_prefix)
         self.metrics = ProcessorMetrics(registry) if registry is not None else None
-        datadir = Path(datadir or settings.data_path / "faust" / kafka.app_id)
-        datadir.mkdir(parents=True, exist_ok=True)  # Faust makes only the last level
-        self.app = PantauApp(
-            kafka.app_id,
-            broker=kafka.broker,
-            store="memory://",
-            datadir=str(datadir),
-            topic_partitions=kafka.partitions,
-            topic_replication_factor=1,
-            autodiscover=False,
-            web_enabled=False,
-            consumer_auto_offset_reset="earliest",
-            # Commit often: after a worker dies, less is replayed (replays are
-            # harmless, alerts are idempotent, but they take time).
-            broker_commit_every=500,
-            broker_commit_interval=0.5,
-            broker_session_timeout=session_timeout,
-            broker_heartbeat_interval=max(1.0, session_timeout / 4),
-            producer_linger_ms=1,
-            table_standby_replicas=0,
-            logging_config=None,
-        )
+        self.app = new_app(settings, datadir=datadir, session_timeout=session_timeout)
         app = self.app
         # Payloads stay bytes on the wire and are decoded here, so a record
         # that does not parse reaches the dead-letter topic instead of

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["StreamState", "PinnedProduct", "Mention", "AlertGroup", "MAX_MENTIONS", "MAX_OFFER_KEYS"]
 
@@ -20,20 +20,38 @@ __all__ = ["StreamState", "PinnedProduct", "Mention", "AlertGroup", "MAX_MENTION
 MAX_MENTIONS = 20
 MAX_OFFER_KEYS = 64
 MAX_PINNED = 50
-MAX_ALERT_INDEX = 500
 MAX_EVIDENCE = 10
 
 
+def _shallow(value: Any) -> Any:
+    # Values are JSON already (lists and dicts of plain values); copying the
+    # containers one level down is enough to keep stored state and working
+    # copies apart, and far cheaper than dataclasses.asdict's deep copy.
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
 class _Plain:
+    _names: Tuple[str, ...] = ()
+
     def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        return {name: _shallow(getattr(self, name)) for name in type(self).field_names()}
+
+    @classmethod
+    def field_names(cls) -> Tuple[str, ...]:
+        if not cls.__dict__.get("_names"):
+            cls._names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        return cls._names
 
     @classmethod
     def from_dict(cls, data: Optional[Dict[str, Any]]):
         if not data:
             return None
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        return cls(**{k: v for k, v in data.items() if k in names})
+        names = cls.field_names()
+        return cls(**{k: _shallow(v) for k, v in data.items() if k in names})
 
 
 @dataclass
@@ -60,13 +78,6 @@ class StreamState(_Plain):
     ship_from: Optional[str] = None
     pinned: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     live: bool = True
-    # alert_id -> dedup key of this stream's alert groups, for confirmations.
-    alerts: Dict[str, str] = field(default_factory=dict)
-
-    def remember_alert(self, alert_id: str, dedup_key: str) -> None:
-        self.alerts[alert_id] = dedup_key
-        if len(self.alerts) > MAX_ALERT_INDEX:
-            del self.alerts[next(iter(self.alerts))]
 
     def pin(self, product: PinnedProduct) -> None:
         self.pinned[product.product_id] = product.to_dict()

@@ -1,0 +1,95 @@
+"""pantau.distributed: topic naming, partitioning, roles, and a broker it cannot reach.
+
+The processors role runs end to end on the real broker in
+tests/stream_processors/test_processors_kafka.py and _failover.py."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from pantau.config import load_settings
+from pantau.distributed import (
+    ROLES,
+    bootstrap_servers,
+    build_role,
+    changelog_topics,
+    declare_topics,
+    partition_for,
+    role_settings,
+    run_worker,
+)
+from pantau.errors import UserError
+
+sys.path.insert(0, str(Path(__file__).parent / "stream_processors"))
+from kafka_harness import start_broker  # noqa: E402
+
+
+def test_broker_urls_become_bootstrap_lists():
+    assert bootstrap_servers("kafka://127.0.0.1:9092") == "127.0.0.1:9092"
+    assert bootstrap_servers("kafka://a:9092;kafka://b:9093") == "a:9092,b:9093"
+    assert bootstrap_servers("b1:9092, b2:9092") == "b1:9092,b2:9092"
+
+
+def test_each_role_has_its_own_consumer_group():
+    settings = load_settings(None, {"kafka.app_id": "pantau"})
+    assert [role_settings(settings, r).kafka.app_id for r in ROLES] == [
+        "pantau-collectors", "pantau-transcription", "pantau-processors", "pantau-alerts"]
+    assert settings.kafka.app_id == "pantau"  # the caller's settings are not changed
+
+
+@pytest.mark.parametrize("role, topics", [
+    ("processors", {"streams", "offers", "events", "alert-candidates"}),
+    ("collectors", {"streams"}),
+    ("transcription", {"audio"}),
+    ("alerts", {"alerts", "transcripts", "events", "audio", "streams"}),
+])
+def test_roles_read_the_topics_of_the_design(role, topics, tmp_path):
+    settings = load_settings(None, {"kafka.topic_prefix": "px", "data_dir": str(tmp_path)})
+    app, _ = build_role(role, settings, CollectorRegistry())
+    assert app.conf.id == f"pantau-{role}"
+    assert app.source_topics == {f"px.{t}" for t in topics}
+
+
+def test_processors_tables_have_changelogs(tmp_path):
+    app, _ = build_role("processors", load_settings(None, {"data_dir": str(tmp_path)}), CollectorRegistry())
+    assert sorted(changelog_topics(app)) == [
+        "pantau-processors-alert-groups-changelog",
+        "pantau-processors-seller-offences-changelog",
+        "pantau-processors-stream-state-changelog",
+    ]
+
+
+def test_unknown_role_is_a_user_error():
+    with pytest.raises(UserError, match="unknown worker role 'mixer'"):
+        build_role("mixer", load_settings(), CollectorRegistry())
+
+
+def test_unreachable_broker_is_one_clear_line(tmp_path):
+    settings = load_settings(None, {"kafka.broker": "kafka://127.0.0.1:1", "data_dir": str(tmp_path)})
+    with pytest.raises(UserError, match="cannot reach Kafka at kafka://127.0.0.1:1") as info:
+        run_worker("processors", settings)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.kafka
+async def test_partition_for_agrees_with_the_broker(tmp_path):
+    """Collectors pick their streams by partition: our hash must be Kafka's."""
+    bootstrap, _ = start_broker()
+    settings = load_settings(None, {"kafka.broker": f"kafka://{bootstrap}", "kafka.topic_prefix": f"pf{id(tmp_path)}",
+                                    "kafka.partitions": 4, "data_dir": str(tmp_path)})
+    await declare_topics(settings)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        keys = [f"room-{i}" for i in range(20)]
+        sent = await asyncio.gather(*[await producer.send(f"{settings.kafka.topic_prefix}.streams", b"{}",
+                                                          key=k.encode()) for k in keys])
+    finally:
+        await producer.stop()
+    assert [m.partition for m in sent] == [partition_for(k, 4) for k in keys]
+    assert len({m.partition for m in sent}) > 1
