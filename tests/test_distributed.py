@@ -93,3 +93,38 @@ async def test_partition_for_agrees_with_the_broker(tmp_path):
         await producer.stop()
     assert [m.partition for m in sent] == [partition_for(k, 4) for k in keys]
     assert len({m.partition for m in sent}) > 1
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+async def test_processors_and_alerts_roles_bring_offers_to_the_desk(tmp_path):
+    """Offers on Kafka → `pantau worker processors` → `pantau worker alerts` → the desk's API."""
+    from kafka_harness import Deployment
+    from processor_factories import offer, pin, spec
+
+    bootstrap, _ = start_broker()
+    deployment = Deployment(bootstrap, tmp_path, escalate_min_alerts=1)
+    await deployment.declare()
+    try:
+        deployment.start_worker("processors")
+        desk = deployment.start_worker("alerts")
+        await deployment.produce([("streams", "room-1", spec("room-1", seller_id="toko-a").dumps())])
+        await deployment.wait_processed(["streams"])
+        await deployment.produce([("events", "room-1", pin(price=20_000, title="Jam Tangan Digital").dumps()),
+                                  ("offers", "room-1", offer("shoes", 25_000).dumps())])
+        deadline = asyncio.get_running_loop().time() + 60
+        stored: list = []
+        while len(stored) < 2:
+            assert asyncio.get_running_loop().time() < deadline, deployment.logs()
+            await asyncio.sleep(1)
+            try:
+                stored = desk.get_json("/api/alerts")["alerts"]
+            except OSError:
+                continue  # the desk is still starting
+        by_category = {a["category"]: a for a in stored}
+        assert by_category.keys() == {"watch", "shoes"}
+        assert by_category["watch"]["corroborated"] and by_category["watch"]["status"] == "escalated"
+        assert not by_category["shoes"]["corroborated"] and by_category["shoes"]["status"] == "new"
+        assert all(a["seller_id"] == "toko-a" for a in stored)
+    finally:
+        deployment.stop_all()

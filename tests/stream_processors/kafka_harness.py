@@ -66,7 +66,7 @@ class Deployment:
             f'data_dir = "{workdir / "data"}"\nlog_level = "info"\n'
             f'[kafka]\nbroker = "kafka://{bootstrap}"\ntopic_prefix = "{self.prefix}"\n'
             f'app_id = "{self.app_id}"\npartitions = {partitions}\n'
-            f"[rules]\n{rule_lines}\n"
+            f"[server]\nopen_desk = true\n[rules]\n{rule_lines}\n"
         )
 
     async def declare(self) -> None:
@@ -83,8 +83,8 @@ class Deployment:
     def topic(self, role: str) -> str:
         return f"{self.prefix}.{role}"
 
-    def start_worker(self) -> "Worker":
-        worker = Worker(self, len(self.workers))
+    def start_worker(self, role: str = "processors") -> "Worker":
+        worker = Worker(self, len(self.workers), role)
         self.workers.append(worker)
         return worker
 
@@ -171,17 +171,24 @@ class Deployment:
 
 
 class Worker:
-    """One ``pantau worker processors`` process."""
+    """One ``pantau worker ROLE`` process (processors unless told)."""
 
-    def __init__(self, deployment: Deployment, index: int) -> None:
+    def __init__(self, deployment: Deployment, index: int, role: str = "processors") -> None:
         self.index = index
+        self.role = role
         self.port = free_port()
         self.log_path = deployment.workdir / f"{deployment.prefix}-worker{index}.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pantau.cli", "worker", "processors", "--config", str(deployment.config),
+            [sys.executable, "-m", "pantau.cli", "worker", role, "--config", str(deployment.config),
              "--port", str(self.port)],
             stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT, cwd=REPO,
         )
+
+    def get_json(self, path: str) -> object:
+        from urllib.request import urlopen
+
+        with urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
+            return json.loads(response.read())
 
     def metrics(self) -> Dict[str, float]:
         from urllib.request import urlopen
