@@ -199,6 +199,10 @@ class StreamStage:
         if group is not None and group.seen(key):
             return self._alert(group, state)  # a replay: same alert again, counted once
         if group is None or abs(when - group.first_seen) > self.settings.dedup_window_seconds:
+            if group is not None:
+                # The old window's alert is done: drop its confirmation index
+                # so that state stays one group per stream, rule and product.
+                self.groups.pop(_index_key(group.alert_id), None)
             group = AlertGroup(dedup_key=dedup_key, alert_id=_alert_id(dedup_key, when), rule=finding.rule,
                                stream_id=offer.stream_id, category=offer.category,
                                first_seen=when, last_seen=when)

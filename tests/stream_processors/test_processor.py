@@ -40,6 +40,13 @@ def test_repeats_within_the_window_are_one_alert_with_a_count():
     assert other_rule_or_product.alert_id != first.alert_id
 
 
+def test_state_stays_one_group_per_stream_rule_and_product():
+    processor = make(dedup_window_seconds=60)
+    for i in range(50):
+        processor.on_offer(offer("shoes", 25_000, at=i * 100.0, seq=i))
+    assert len(processor.groups) == 2  # the group and its confirmation index
+
+
 def test_a_replayed_offer_is_counted_once():
     processor = make()
     once = processor.on_offer(offer("shoes", 25_000, seq=1))[0]
