@@ -128,3 +128,29 @@ async def test_processors_and_alerts_roles_bring_offers_to_the_desk(tmp_path):
         assert all(a["seller_id"] == "toko-a" for a in stored)
     finally:
         deployment.stop_all()
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+async def test_collectors_role_attaches_streams_from_the_streams_topic(tmp_path):
+    """A spec on <prefix>.streams → `pantau worker collectors` → audio and events on Kafka, keyed by stream."""
+    from collectors.simulator import SimulatorServer
+    from kafka_harness import Deployment
+
+    bootstrap, _ = start_broker()
+    deployment = Deployment(bootstrap, tmp_path)
+    await deployment.declare()
+    async with SimulatorServer() as simulator:
+        (spec, *_) = simulator.stream_specs()
+        try:
+            deployment.start_worker("collectors")
+            await deployment.produce([("streams", spec.stream_id, spec.dumps())])
+            messages = await deployment.collect(
+                ["audio", "events"],
+                done=lambda seen: {m["topic"] for m in seen} == {"audio", "events"}
+                and any(m["value"].get("kind") == "product_pinned" for m in seen))
+        finally:
+            deployment.stop_all()
+    assert {m["key"] for m in messages} == {spec.stream_id}
+    audio = [m["value"] for m in messages if m["topic"] == "audio"]
+    assert audio[0]["sample_rate"] == 16000 and (audio[0]["pcm_b64"] or audio[0]["gap"])
