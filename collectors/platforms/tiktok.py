@@ -12,7 +12,8 @@ imported only when a TikTok stream is attached; each library event is kept as
 here: ``CommentEvent``, ``RoomUserSeqEvent`` (viewers),
 ``OecLiveShoppingEvent`` (the pinned product card: title, price string, shop),
 ``CaptionEvent`` (TikTok's own captions of the host's speech, kind
-``caption``), ``LiveEndEvent``. Without the library the audio is still read.
+``caption``, handed on once ``pantau.records.EVENT_KINDS`` lists it),
+``LiveEndEvent``. Without the library the audio is still read.
 
 Tried against: recorded payloads only (``tests/resources/platforms/tiktok``),
 built from TikTokLive's and TikTok's published message schemas; never against
@@ -32,7 +33,7 @@ from collectors.events import EventSource, UnknownEvent
 from collectors.fetch import fetch_bytes
 from collectors.platforms._money import parse_idr
 from collectors.platforms.base import Platform, ResolvedStream, url_pattern
-from pantau.records import ProductSnapshot, StreamEvent, StreamSpec
+from pantau.records import EVENT_KINDS, ProductSnapshot, StreamEvent, StreamSpec
 
 __all__ = ["TikTokPlatform", "TikTokLiveSource"]
 
@@ -181,6 +182,11 @@ class TikTokLiveSource(EventSource):
             await client.disconnect()
 
 
+def caption_text(data: CaptionData) -> str:
+    """TikTok's caption of the host's speech, all language parts joined."""
+    return " ".join(c.content for c in data.content if c.content)
+
+
 def _lowest_quality(urls: dict[str, str]) -> Optional[str]:
     for quality in QUALITY_ORDER:
         if urls.get(quality):
@@ -251,8 +257,12 @@ class TikTokPlatform(Platform):
             )
             return StreamEvent(kind="product_pinned", product=product, **base)
         if isinstance(data, CaptionData):
-            text = " ".join(c.content for c in data.content if c.content)
-            return StreamEvent(kind="caption", text=text, **base) if text else None
+            text = caption_text(data)
+            # Downstream validation refuses kinds outside EVENT_KINDS; until
+            # "caption" is one of them, captions are parsed but not handed on.
+            if not text or "caption" not in EVENT_KINDS:
+                return None
+            return StreamEvent(kind="caption", text=text, **base)
         if isinstance(data, LiveEndData):
             return StreamEvent(kind="stream_ended", **base)
         return None
