@@ -89,11 +89,10 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def sign_out(request: web.Request) -> web.Response:
     raw = request.cookies.get(SESSION_COOKIE)
-    who = _who(request)
     async with _engine(request).begin() as conn:
         if raw:
             await auth.end_session(conn, raw)
-        await audit.append(conn, who.name, who.role, "session.sign_out", "", {}, request.remote or "")
+        await audit.append_for(conn, request, "session.sign_out")
     response = web.json_response({"signed_in": False})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -115,19 +114,17 @@ async def create_token(request: web.Request) -> web.Response:
     who = _who(request)
     async with _engine(request).begin() as conn:
         token_id, raw = await auth.new_token(conn, body.role, body.name, who.name)
-        await audit.append(conn, who.name, who.role, "token.create", f"token:{token_id}",
-                           {"role": body.role, "name": body.name}, request.remote or "")
+        await audit.append_for(conn, request, "token.create", f"token:{token_id}", {"role": body.role, "name": body.name})
     return web.json_response({"id": token_id, "role": body.role, "name": body.name, "token": raw,
                               "note": "shown once: Pantau keeps only its hash"}, status=201)
 
 
 async def revoke_token(request: web.Request) -> web.Response:
     token_id = path_int(request, "token_id")
-    who = _who(request)
     async with _engine(request).begin() as conn:
         if not await auth.revoke_token(conn, token_id):
             raise ApiError(404, "no such active token")
-        await audit.append(conn, who.name, who.role, "token.revoke", f"token:{token_id}", {}, request.remote or "")
+        await audit.append_for(conn, request, "token.revoke", f"token:{token_id}")
     return web.json_response({"revoked": token_id})
 
 
@@ -203,12 +200,10 @@ async def list_webhooks(request: web.Request) -> web.Response:
 
 async def create_webhook(request: web.Request) -> web.Response:
     body = await read_body(request, WebhookBody)
-    who = _who(request)
     async with _engine(request).begin() as conn:
         webhook_id, secret = await webhooks.create_webhook(conn, body.url, list(body.event_types), body.format)
-        await audit.append(conn, who.name, who.role, "webhook.create", f"webhook:{webhook_id}",
-                           {"url": body.url, "event_types": list(body.event_types), "format": body.format},
-                           request.remote or "")
+        await audit.append_for(conn, request, "webhook.create", f"webhook:{webhook_id}",
+                               {"url": body.url, "event_types": list(body.event_types), "format": body.format})
     return web.json_response({"id": webhook_id, "url": body.url, "event_types": sorted(set(body.event_types)),
                               "format": body.format, "secret": secret,
                               "note": "the signing secret is shown once"}, status=201)
@@ -216,12 +211,10 @@ async def create_webhook(request: web.Request) -> web.Response:
 
 async def delete_webhook(request: web.Request) -> web.Response:
     webhook_id = path_int(request, "webhook_id")
-    who = _who(request)
     async with _engine(request).begin() as conn:
         if not await webhooks.delete_webhook(conn, webhook_id):
             raise ApiError(404, "no such webhook")
-        await audit.append(conn, who.name, who.role, "webhook.delete", f"webhook:{webhook_id}", {},
-                           request.remote or "")
+        await audit.append_for(conn, request, "webhook.delete", f"webhook:{webhook_id}")
     return web.json_response({"deleted": webhook_id})
 
 

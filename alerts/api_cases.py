@@ -48,9 +48,7 @@ async def case_bundle(request: web.Request) -> web.Response:
     for d in details:
         d.pop("evidence", None)
     data = build_bundle(case, events, details, history, evidence)
-    who = request["principal"]
     async with service.engine.begin() as conn:
-        await audit.append(conn, who.name, who.role, "case.bundle", f"case:{case['id']}",
-                           {"alerts": len(ids)}, request.remote or "")
+        await audit.append_for(conn, request, "case.bundle", f"case:{case['id']}", {"alerts": len(ids)})
     return web.Response(body=data, content_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="pantau-case-{case["id"]}.zip"'})

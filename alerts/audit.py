@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.schema import audit_log
 
-__all__ = ["append", "read"]
+__all__ = ["append", "append_for", "read"]
 
 
 async def append(conn: AsyncConnection, actor: str, role: str, action: str, target: str = "",
@@ -21,6 +21,13 @@ async def append(conn: AsyncConnection, actor: str, role: str, action: str, targ
     await conn.execute(audit_log.insert().values(
         at=time.time(), actor=actor[:200], role=role, action=action, target=target[:300], details=details or {},
         remote=remote[:100]))
+
+
+async def append_for(conn: AsyncConnection, request, action: str, target: str = "",
+                     details: Optional[dict] = None) -> None:
+    """Append an entry for the signed-in caller of an API request."""
+    who = request["principal"]
+    await append(conn, who.name, who.role, action, target, details, request.remote or "")
 
 
 async def read(conn: AsyncConnection, limit: int = 100, before_id: Optional[int] = None) -> list[dict]:

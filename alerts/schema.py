@@ -64,6 +64,10 @@ alerts = sa.Table(
     sa.Index("ix_alerts_status", "status", "id"),
     sa.Index("ix_alerts_platform", "platform", "id"),
     sa.Index("ix_alerts_case", "case_id"),
+    # The desk's usual pairs: what is new on this stream / from this seller / at this severity.
+    sa.Index("ix_alerts_stream_status", "stream_id", "status", "id"),
+    sa.Index("ix_alerts_seller_status", "seller_id", "status", "id"),
+    sa.Index("ix_alerts_status_severity", "status", "severity", "id"),
 )
 
 alert_events = sa.Table(

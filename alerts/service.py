@@ -83,6 +83,7 @@ class AlertService:
         # transaction instead of waiting for one commit each.
         self._writes: list[tuple[Callable, asyncio.Future]] = []
         self._writer: Optional[asyncio.Task] = None
+        self._closing = False
         self.webhooks: Optional[WebhookDeliverer] = None
 
     def use_registry(self, registry: CollectorRegistry) -> None:
@@ -103,11 +104,19 @@ class AlertService:
         self.webhooks.start()
 
     async def close(self) -> None:
+        """Finish what is in flight (briefly), then stop deliveries and close the store."""
+        self._closing = True
+        if self._tasks:  # evidence being cut: let it land, but do not wait for audio that will not come
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=2.0)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._writer), 10.0)
+            except (asyncio.TimeoutError, Exception):
+                self._writer.cancel()
+                await asyncio.gather(self._writer, return_exceptions=True)
         if self.webhooks:
             await self.webhooks.close()
         if self.engine is not None:
@@ -127,6 +136,8 @@ class AlertService:
         before it writes, so that a refused change leaves the batch's
         transaction untouched.
         """
+        if self._closing and self.engine is None:
+            raise RuntimeError("the alert service is closed")
         future = asyncio.get_running_loop().create_future()
         self._writes.append((work, future))
         if self._writer is None or self._writer.done():

@@ -135,6 +135,7 @@ class WebhookDeliverer:
         self.timeout = timeout
         self.max_attempts = max_attempts
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: Optional[asyncio.Task] = None
         self._session: Optional[aiohttp.ClientSession] = None
 
@@ -146,24 +147,34 @@ class WebhookDeliverer:
         self._wake.set()
 
     async def close(self) -> None:
+        # A stop flag rather than cancel(): Python 3.11's wait_for can swallow a
+        # cancellation that lands as its timeout fires, leaving the loop running.
+        self._stopping = True
+        self._wake.set()
         if self._task:
-            self._task.cancel()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), self.timeout + 5)
+            except asyncio.TimeoutError:
+                self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._session:
             await self._session.close()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not stop deliveries for good
                 log.exception("webhook delivery pass failed")
+            if self._stopping:
+                break
+            waiter = asyncio.ensure_future(self._wake.wait())
             try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait({waiter}, timeout=self.poll_seconds)
+            finally:
+                waiter.cancel()
             self._wake.clear()
 
     async def deliver_due(self, limit: int = 50) -> int:

@@ -106,6 +106,7 @@ function connect() {
 }
 
 async function select(alertId) {
+  if (alertId !== state.selected) $("d-error").textContent = "";  // a live refresh keeps the message
   state.selected = alertId;
   for (const tr of document.querySelectorAll("#alert-rows tr")) tr.classList.toggle("selected", tr.dataset.alertId === alertId);
   await showDetail(alertId);
@@ -113,7 +114,7 @@ async function select(alertId) {
 
 async function showDetail(alertId) {
   const a = await api(`/api/alerts/${encodeURIComponent(alertId)}`);
-  $("detail").hidden = false; $("d-error").textContent = "";
+  $("detail").hidden = false;
   $("d-title").textContent = `${a.product_text || a.category || "offer"} — ${a.seller_id}`;
   $("d-message").textContent = a.message;
   $("d-rule").textContent = `${a.rule} (${a.severity}, confidence ${Math.round(a.confidence * 100)}%)`;

@@ -71,9 +71,9 @@ def _asyncpg_dsn(url: str, database: str | None = None) -> str:
 async def create_database(server_url: str) -> str:
     """A new empty database on the server; returns its SQLAlchemy URL."""
     name = "pantau_t_" + uuid.uuid4().hex[:12]
-    conn = await asyncpg.connect(_asyncpg_dsn(server_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(server_url), timeout=30)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"', timeout=60)
     finally:
         await conn.close()
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
@@ -81,9 +81,9 @@ async def create_database(server_url: str) -> str:
 
 async def drop_database(server_url: str, url: str) -> None:
     name = make_url(url).database
-    conn = await asyncpg.connect(_asyncpg_dsn(server_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(server_url), timeout=30)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', timeout=60)
     finally:
         await conn.close()
 
@@ -99,6 +99,21 @@ from alerts import AlertService, create_app
 from alerts.auth import new_token
 from pantau.config import Settings
 from pantau.records import Alert, Offer
+
+
+async def _within(coro, what: str, seconds: float = 30.0) -> None:
+    """Await a teardown step; if it hangs, fail with every task's stack instead of waiting forever."""
+    import asyncio
+    import io
+
+    try:
+        await asyncio.wait_for(asyncio.shield(coro), seconds)
+    except asyncio.TimeoutError:
+        report = io.StringIO()
+        for task in asyncio.all_tasks():
+            print(task, file=report)
+            task.print_stack(file=report)
+        pytest.fail(f"{what} took over {seconds:g}s; tasks:\n{report.getvalue()}")
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +153,7 @@ async def make_service(store_url):
 
     yield make
     for service in started:
-        await service.close()
+        await _within(service.close(), "closing the alert service")
 
 
 @pytest.fixture
@@ -154,7 +169,7 @@ async def make_client():
 
     yield make
     for client in clients:
-        await client.close()
+        await _within(client.close(), "closing the test server")
 
 
 async def issue_token(service: AlertService, role: str, name: str | None = None) -> str:
