@@ -53,14 +53,15 @@ class _Record(faust.Record, serializer="json", include_metadata=False):
             if isinstance(value, (list, dict)) and not value:
                 setattr(self, name, type(value)())
 
-    def dumps(self) -> bytes:  # type: ignore[override]
-        return super().dumps(serializer="json")
+    def dumps(self, *, serializer: Any = None) -> bytes:  # type: ignore[override]
+        # Faust passes serializer= when it sends a record on a typed topic.
+        return super().dumps(serializer=serializer or "json")
 
     @classmethod
-    def loads(cls, s: bytes | str, **kwargs: Any):  # type: ignore[override]
+    def loads(cls, s: bytes | str, *, serializer: Any = None, **kwargs: Any):  # type: ignore[override]
         if isinstance(s, str):
             s = s.encode()
-        return super().loads(s, serializer="json", **kwargs)
+        return super().loads(s, serializer=serializer or "json", **kwargs)
 
 
 class StreamSpec(_Record):

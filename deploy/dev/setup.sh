@@ -15,7 +15,7 @@ SUDO=""
 
 pkgs=(ffmpeg python3-venv)
 if (( want_test )); then
-  pkgs+=(postgresql prometheus chromium chromium-driver default-jre-headless espeak-ng sox)
+  pkgs+=(postgresql prometheus chromium chromium-driver default-jre-headless maven espeak-ng sox)
 fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
