@@ -130,7 +130,9 @@ async def get_evidence(request: web.Request) -> web.StreamResponse:
 async def feed(request: web.Request) -> web.StreamResponse:
     """WebSocket: ``?since=SEQ`` replays changes after SEQ, then streams live ones."""
     since = query_int(request, "since", -1, -1, 2**62)
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=4096)
+    # No per-message deflate: for hundreds of subscribers, compressing each
+    # frame for each of them costs more CPU than the bytes it saves.
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=4096, compress=False)
     await ws.prepare(request)
     service = _service(request)
     sub = service.feed.subscribe()
