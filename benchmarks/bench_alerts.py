@@ -78,11 +78,13 @@ def _subscribers_process(base: str, token: str, subscribers: int, expected: int,
                 if connected[0] == subscribers:
                     pipe.send("ready")
                 async for msg in ws:
-                    data = json.loads(msg.data)
-                    if data.get("type") == "alert":
-                        latencies.append(time.time() - data["alert"]["first_seen"])
-                        if len(latencies) >= expected:
-                            done.set()
+                    now = time.time()
+                    frame = json.loads(msg.data)
+                    for data in frame["messages"] if frame.get("type") == "batch" else [frame]:
+                        if data.get("type") == "alert":
+                            latencies.append(now - data["alert"]["first_seen"])
+                    if len(latencies) >= expected:
+                        done.set()
 
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
             tasks = [asyncio.create_task(subscriber(session)) for _ in range(subscribers)]

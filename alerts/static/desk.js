@@ -95,9 +95,11 @@ function connect() {
   state.ws = ws;
   ws.onopen = () => { state.retry = 500; $("conn").textContent = "live"; $("conn").className = "conn live"; };
   ws.onmessage = (ev) => {
-    const msg = JSON.parse(ev.data);
-    if (msg.seq > state.seq) state.seq = msg.seq;
-    if (msg.type === "alert") upsert(msg.alert, msg.change === "created");
+    const frame = JSON.parse(ev.data);
+    for (const msg of frame.type === "batch" ? frame.messages : [frame]) {
+      if (msg.seq > state.seq) state.seq = msg.seq;
+      if (msg.type === "alert") upsert(msg.alert, msg.change === "created");
+    }
   };
   ws.onclose = () => {
     $("conn").textContent = "reconnecting…"; $("conn").className = "conn down";

@@ -7,12 +7,15 @@ import json
 import pytest
 
 
+def _messages(data: str) -> list[dict]:
+    frame = json.loads(data)
+    return frame["messages"] if frame["type"] == "batch" else [frame]
+
+
 async def _receive_alerts(ws, count: int, timeout: float = 10.0) -> list[dict]:
     got = []
     while len(got) < count:
-        msg = json.loads((await ws.receive(timeout=timeout)).data)
-        if msg["type"] == "alert":
-            got.append(msg)
+        got += [m for m in _messages((await ws.receive(timeout=timeout)).data) if m["type"] == "alert"]
     return got
 
 
@@ -96,11 +99,33 @@ async def test_slow_subscriber_is_cut_off_and_resumes_without_loss(make_service,
         msg = await ws.receive(timeout=5)
         if msg.type.name != "TEXT":
             break
-        got.append(json.loads(msg.data))
+        got += _messages(msg.data)
     assert ws.close_code == 4000
     last = got[-1]["seq"] if got else hello["seq"]
     ws = await client.ws_connect(f"/api/feed?since={last}", headers=headers)
     rest = await _receive_alerts(ws, 20 - len(got))
     ids = [m["alert"]["alert_id"] for m in got + rest]
     assert sorted(ids) == sorted(f"a-{i}" for i in range(20))
+    await ws.close()
+
+
+async def test_messages_waiting_together_go_out_in_one_batch_frame_in_order(make_service, make_client, alert_factory,
+                                                                           token_for):
+    service = await make_service()
+    client = await make_client(service)
+    headers = {"Authorization": f"Bearer {await token_for(service, 'viewer')}"}
+    ws = await client.ws_connect("/api/feed", headers=headers)
+    await ws.receive(timeout=5)  # hello
+    held = []
+    publish = service.feed.publish
+    service.feed.publish = lambda seq, message: held.append((seq, message))
+    for i in range(10):
+        await service.ingest_alert(alert_factory(f"a-{i}"))
+    service.feed.publish = publish
+    for seq, message in held:  # all ten wait in the subscriber's queue at once
+        publish(seq, message)
+    frame = json.loads((await ws.receive(timeout=5)).data)
+    assert frame["type"] == "batch"
+    assert [m["alert"]["alert_id"] for m in frame["messages"]] == [f"a-{i}" for i in range(10)]
+    assert [m["seq"] for m in frame["messages"]] == sorted(m["seq"] for m in frame["messages"])
     await ws.close()
