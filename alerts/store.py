@@ -83,6 +83,9 @@ async def get_alert(conn: AsyncConnection, alert_id: str):
 async def upsert_alert(conn: AsyncConnection, alert: Alert, now: float) -> tuple[object, str]:
     """Store a processor's alert; a re-sent ``alert_id`` updates count and last_seen.
 
+    ``count`` is the processor's count for the alert, so the stored count is the
+    highest one seen: a replay (same count) or a late older copy changes nothing.
+
     Returns the stored row and "created" or "updated".
     """
     record = json.loads(alert.dumps())
@@ -110,7 +113,9 @@ async def upsert_alert(conn: AsyncConnection, alert: Alert, now: float) -> tuple
         kind = "created"
     else:
         m = existing._mapping
-        count = max(m["count"] + 1, alert.count)
+        # The processor sends its group's running count; a replayed or late
+        # copy of an older version must not add to it.
+        count = max(m["count"], alert.count)
         await conn.execute(alerts.update().where(alerts.c.alert_id == alert.alert_id).values(
             count=count, first_seen=min(m["first_seen"], first_seen), last_seen=max(m["last_seen"], last_seen),
             **fields,
