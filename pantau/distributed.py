@@ -142,7 +142,15 @@ def _collectors(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.
 
     @app.agent(streams, name="pantau-collect")
     async def collect(stream: Any) -> Any:
-        async for payload in stream:
+        async for event in stream.events():
+            payload = event.message.value
+            if not payload:
+                # A tombstone: staff detached the stream (see the alerts role).
+                stream_id = (event.message.key or b"").decode("utf-8", "replace")
+                if stream_id in specs:
+                    del specs[stream_id]
+                yield stream_id
+                continue
             try:
                 spec = decode(StreamSpec, payload).validate()
             except (BadRecord, UserError) as exc:
@@ -236,8 +244,17 @@ def _alerts(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.App,
         "streams": (StreamSpec, service.ingest_spec),
     }
     inputs = _raw(app, settings, *handlers)
+    streams_out = _raw(app, settings, "streams")
     app.source_topics = frozenset(topic(settings, name) for name in handlers)
     ready = asyncio.Event()
+
+    async def publish_stream_change(change: str, spec: StreamSpec) -> None:
+        # Staff attach or detach through the desk's API; the collectors obey the
+        # streams topic: the spec to attach, a tombstone (no value) to detach.
+        value = spec.dumps() if change == "attach" else None
+        await streams_out.send(key=spec.stream_id.encode(), value=value)
+
+    service.add_stream_listener(publish_stream_change)
 
     @app.task
     async def start_store() -> None:
@@ -253,6 +270,9 @@ def _alerts(settings: Settings, registry: CollectorRegistry) -> Tuple[faust.App,
         async for event in stream.events():
             await ready.wait()
             record_type, ingest = handlers[event.message.topic.rsplit(".", 1)[-1]]
+            if not event.message.value:  # a detached stream's tombstone
+                yield event.message.offset
+                continue
             try:
                 await ingest(decode(record_type, event.message.value))
             except BadRecord as bad:

@@ -149,8 +149,28 @@ async def test_collectors_role_attaches_streams_from_the_streams_topic(tmp_path)
                 ["audio", "events"],
                 done=lambda seen: {m["topic"] for m in seen} == {"audio", "events"}
                 and any(m["value"].get("kind") == "product_pinned" for m in seen))
+            # Detach: a tombstone for the stream id; the worker stops reading it.
+            await deployment.produce([("streams", spec.stream_id, None)])
+            await asyncio.sleep(8)  # the worker reconciles every 2 s; let queued chunks drain
+            after_detach = await _message_count(bootstrap, deployment.topic("audio"), deployment.partitions)
+            await asyncio.sleep(6)  # a live room makes a chunk every ~2 s while attached
+            later = await _message_count(bootstrap, deployment.topic("audio"), deployment.partitions)
         finally:
             deployment.stop_all()
+    assert after_detach >= len([m for m in messages if m["topic"] == "audio"]) > 0
+    assert later == after_detach, "audio kept flowing after the stream was detached"
     assert {m["key"] for m in messages} == {spec.stream_id}
     audio = [m["value"] for m in messages if m["topic"] == "audio"]
     assert audio[0]["sample_rate"] == 16000 and (audio[0]["pcm_b64"] or audio[0]["gap"])
+
+
+async def _message_count(bootstrap: str, name: str, partitions: int) -> int:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(name, p) for p in range(partitions)])
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
