@@ -25,25 +25,37 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Callable, List, MutableMapping, Optional, Sequence
 
 from pantau.config import RuleSettings
 from pantau.records import Alert, Offer, StreamEvent, StreamSpec
 from stream_processors.categories import CategoryMatcher, default_matcher
-from stream_processors.corroboration import corroborate
+from stream_processors.corroboration import corroborate, prices_agree
 from stream_processors.escalation import EscalationPolicy, SellerWindows
 from stream_processors.rules import Finding, Rule, RuleContext, build_rules
 from stream_processors.state import AlertGroup, Mention, PinnedProduct, StreamState
 from stream_processors.validation import check_event, check_offer, check_spec
 
-__all__ = ["StreamStage", "SellerStage", "escalation_policy", "offer_from_pin", "seller_key"]
+__all__ = ["StreamStage", "SellerStage", "escalation_policy", "offer_from_pin", "seller_key",
+           "CONTRADICTION_RATIO"]
+
+log = logging.getLogger("pantau.processors")
 
 Clock = Callable[[], float]
 
 # Defaults for settings that a config written before they existed lacks.
 _PRICE_AGREEMENT = 0.15
+
+# A spoken unit price under this share of the pinned price of the same
+# category is taken as a misheard number ("delapan puluh lima ribu" heard as
+# "lima ribu" is 6%, "tiga puluh lima" as "3,5" is 10%), not as a real offer;
+# a flash-sale price the host announces (even 80% off) stays above it.
+CONTRADICTION_RATIO = 0.15
+_LOGGED_CONTRADICTIONS = 1000
 
 
 def seller_key(alert: Alert) -> str:
@@ -118,6 +130,10 @@ class StreamStage:
         self.matcher = matcher or default_matcher()
         self.clock = clock
         self.tolerance = getattr(settings, "price_agreement", _PRICE_AGREEMENT)
+        # What the last record came to when it is not simply "alert" or
+        # "no_alert" (e.g. "contradicted_by_pin"); both runners count it.
+        self.outcome: Optional[str] = None
+        self._logged: "OrderedDict[str, None]" = OrderedDict()
 
     # State access: always read-modify-write whole values, which is what a
     # Faust table's changelog needs to see.
@@ -137,6 +153,7 @@ class StreamStage:
         self._save(state)
 
     def on_event(self, event: StreamEvent) -> List[Alert]:
+        self.outcome = None
         check_event(event)
         state = self._stream(event.stream_id)
         offer = None
@@ -167,10 +184,16 @@ class StreamStage:
         return self.on_offer(offer) if offer is not None else []
 
     def on_offer(self, offer: Offer) -> List[Alert]:
+        self.outcome = None
         check_offer(offer)
         if offer.source == "speech" and offer.confidence < self.settings.min_confidence:
             return []
         state = self._stream(offer.stream_id)
+        if offer.source == "speech":
+            offer = self._with_pinned_category(offer, state)
+            if self._contradicted_by_pin(offer, state):
+                self.outcome = "contradicted_by_pin"
+                return []
         when = offer.wall_time or self.clock()
         context = RuleContext(merchant_type=state.merchant_type, platform=state.platform, day=_utc_day(when))
         alerts = []
@@ -179,6 +202,43 @@ class StreamStage:
             if finding is not None:
                 alerts.append(self._group(state, offer, finding, when))
         return alerts
+
+    def _with_pinned_category(self, offer: Offer, state: StreamState) -> Offer:
+        """A spoken offer with no recognised product takes the category of the
+        pinned product whose price agrees: the host says "ini" about what is
+        pinned. Corroboration then counts that pin as a witness."""
+        if offer.category is not None:
+            return offer
+        agreeing = [p for p in state.pinned_products()
+                    if p.category and p.price_idr and prices_agree(p.price_idr, offer.unit_price_idr, self.tolerance)]
+        if not agreeing:
+            return offer
+        latest = max(agreeing, key=lambda p: p.time)
+        return offer.derive(category=latest.category)
+
+    def _contradicted_by_pin(self, offer: Offer, state: StreamState) -> bool:
+        """Whether the pinned products of the offer's category all show a price
+        far above the spoken one (and none agrees with it), so the spoken price
+        is most likely a misheard number."""
+        if offer.category is None:
+            return False
+        prices = [p.price_idr for p in state.pinned_products() if p.category == offer.category and p.price_idr]
+        if not prices:
+            return False
+        spoken = (offer.unit_price_idr, offer.price_idr)
+        if any(prices_agree(price, said, self.tolerance) for price in prices for said in spoken):
+            return False
+        if offer.unit_price_idr >= CONTRADICTION_RATIO * min(prices):
+            return False
+        key = f"{offer.stream_id}|{offer.category}"
+        if key not in self._logged:
+            # Once per stream and category: a misheard price tends to repeat.
+            self._logged[key] = None
+            if len(self._logged) > _LOGGED_CONTRADICTIONS:
+                self._logged.popitem(last=False)
+            log.info("stream %s: spoken %s at Rp %d contradicted by the pinned price Rp %d; no alert",
+                     offer.stream_id, offer.category, offer.unit_price_idr, min(prices))
+        return True
 
     def confirm(self, stream_id: str, alert_id: str, who: str = "operator") -> List[Alert]:
         """An operator confirmed the alert: it is corroborated from now on."""

@@ -212,6 +212,7 @@ class ProcessorApp:
         async for event in stream.events():
             message = event.message
             role = message.topic.rsplit(".", 1)[-1]
+            self.stream_stage.outcome = None
             try:
                 record = decode(INPUTS[role], message.value)
                 if role == "streams":
@@ -227,7 +228,7 @@ class ProcessorApp:
             for alert in candidates:
                 await self.candidates.send(key=seller_key(alert).encode(), value=alert.dumps())
             if self.metrics:
-                self.metrics.record(role, "alert" if candidates else "no_alert")
+                self.metrics.record(role, self.stream_stage.outcome or ("alert" if candidates else "no_alert"))
             yield len(candidates)
 
     async def _seller_agent(self, stream: Any) -> Any:

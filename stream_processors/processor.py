@@ -64,6 +64,7 @@ class Processor:
         return self._run("confirmations", lambda: self.stream_stage.confirm(stream_id, alert_id, who))
 
     def _run(self, topic: str, step: Callable[[], List[Alert]]) -> List[Alert]:
+        self.stream_stage.outcome = None
         try:
             candidates = step()
         except BadRecord as bad:
@@ -76,13 +77,15 @@ class Processor:
         for alert in alerts:
             self._alert_streams[alert.alert_id] = alert.stream_id
         if self.metrics:
-            observe(self.metrics, topic, alerts, self.clock())
+            observe(self.metrics, topic, alerts, self.clock(), self.stream_stage.outcome)
         return alerts
 
 
-def observe(metrics: ProcessorMetrics, topic: str, alerts: List[Alert], now: float) -> None:
-    """Count one handled record and the alerts it produced (shared with the Faust agents)."""
-    metrics.record(topic, "alert" if alerts else "no_alert")
+def observe(metrics: ProcessorMetrics, topic: str, alerts: List[Alert], now: float,
+            outcome: Optional[str] = None) -> None:
+    """Count one handled record and the alerts it produced (shared with the Faust agents);
+    ``outcome`` is the stream stage's own (e.g. "contradicted_by_pin") when it set one."""
+    metrics.record(topic, outcome or ("alert" if alerts else "no_alert"))
     for alert in alerts:
         latency = now - alert.offer.wall_time if alert.offer.wall_time else None
         metrics.alert(alert.rule, alert.severity, new=alert.count == 1, latency=latency)

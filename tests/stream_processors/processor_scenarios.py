@@ -50,7 +50,10 @@ def phases() -> List[List[Record]]:
     offers = [
         _said("grosir", 10, 1, "shoes", "sepatu snikers", 25_000, 0.7),
         _said("grosir", 40, 4, "shoes", "sepatu", 25_000, 0.6),
+        # "seratus lima belas ribu" heard without "seratus": the pinned watch says 130,000.
         _said("grosir", 60, 6, "watch", "jam tangan", 15_000, 0.5),
+        # "yang ini" about the pinned bag: no product in the speech, the pin's price.
+        _said("grosir-2", 70, 7, None, "yang ini", 20_000, 0.7),
         _said("grosir", 80, 8, "tshirt", "kaos", 3_500, 0.4),  # "tiga puluh lima ribu" misheard
         _said("shenzhen", 12, 2, "earphones", "earphone bluetooth", 150_000, 0.8),
         _said("shenzhen", 30, 3, "watch", "smartwatch", 60_000, 0.8, quantity=3),

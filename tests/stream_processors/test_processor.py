@@ -85,8 +85,11 @@ def test_pinned_price_alone_is_evidence():
 def test_misheard_price_is_not_corroborated_by_a_disagreeing_pin():
     processor = make()
     processor.on_event(pin(price=35_000, title="Kaos Polos Katun", product_id="k"))  # at cost: no alert
-    (alert,) = processor.on_offer(offer("tshirt", 3_500, confidence=0.5))  # "tiga puluh lima" heard as 3,5
+    # "dua puluh ribu" for a 35,000 pin: below it, but not so far as to be a misheard number.
+    (alert,) = processor.on_offer(offer("tshirt", 20_000, confidence=0.5))
     assert not alert.corroborated
+    # "tiga puluh lima" heard as 3,5: contradicted by the pin, no alert (tests/…/test_pinned_context.py).
+    assert processor.on_offer(offer("tshirt", 3_500, seq=2, confidence=0.5)) == []
 
 
 def test_second_independent_mention_corroborates_and_raises_confidence():
