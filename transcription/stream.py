@@ -45,7 +45,7 @@ LEFT_CONTEXT = 2.0
 # A word ending this long before the end of the audio a pass heard is
 # committed by that pass alone: Whisper revises words near the cut, not
 # seconds before it. Halves the lag of strict two-pass agreement.
-SETTLE = 2.0
+SETTLE = 1.5
 # A gap this small between chunks is jitter, not lost audio.
 GAP_TOLERANCE = 0.25
 
