@@ -11,12 +11,12 @@ code applies). The data lives in ``pantau/data/catalog.toml``::
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
+from pantau.config import read_toml
 from pantau.errors import UserError
 
 __all__ = ["Category", "Catalog", "load_catalog", "CATALOG_PATH"]
@@ -88,11 +88,4 @@ def parse_catalog(data: dict, path: Optional[Path] = None) -> Catalog:
 def load_catalog(path: Optional[Path] = None) -> Catalog:
     """Load the catalog (the shipped one by default); cached, so cheap to call."""
     path = Path(path) if path is not None else CATALOG_PATH
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise UserError(f"catalog file not found: {path}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UserError(f"catalog file {path} is not valid TOML: {e}") from None
-    return parse_catalog(data, path)
+    return parse_catalog(read_toml(path, "catalog"), path)

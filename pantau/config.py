@@ -30,6 +30,7 @@ __all__ = [
     "KafkaSettings",
     "ConfigError",
     "load_settings",
+    "read_toml",
     "default_data_dir",
 ]
 
@@ -148,6 +149,19 @@ class Settings:
     @property
     def model_cache(self) -> Path:
         return Path(self.model.cache_dir) if self.model.cache_dir else self.data_path / "models"
+
+
+def read_toml(path: Path, what: str, hint: str = "") -> dict:
+    """Parse the TOML data file at ``path``; a missing or malformed file is a
+    UserError naming ``what`` it is (and ``hint``, where to set it)."""
+    suffix = f" ({hint})" if hint else ""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise UserError(f"{what} file not found: {path}{suffix}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{what} file {path} is not valid TOML: {exc}") from None
 
 
 def _coerce(section: str, key: str, value: Any, kind: Any) -> Any:

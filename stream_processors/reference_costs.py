@@ -13,13 +13,13 @@ it was judged against, so a report can say which figures it relied on::
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 from pantau.catalog import load_catalog
+from pantau.config import read_toml
 from pantau.errors import UserError
 
 __all__ = ["ReferenceCost", "ReferenceCosts", "load_reference_costs", "REFERENCE_COSTS_PATH"]
@@ -106,14 +106,7 @@ def parse_reference_costs(data: dict, path: Optional[Path] = None) -> ReferenceC
 
 @lru_cache(maxsize=8)
 def _load(path: Path) -> ReferenceCosts:
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise UserError(f"reference costs file not found: {path} (see rules.reference_costs)") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UserError(f"reference costs file {path} is not valid TOML: {e}") from None
-    return parse_reference_costs(data, path)
+    return parse_reference_costs(read_toml(path, "reference costs", hint="see rules.reference_costs"), path)
 
 
 def load_reference_costs(path: Union[str, Path, None] = None) -> ReferenceCosts:
