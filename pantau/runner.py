@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -28,7 +27,7 @@ from collectors.metrics import CollectorMetrics
 from pantau import __version__
 from pantau.config import Settings
 from pantau.metrics import new_registry, register_build_info
-from pantau.records import Alert, AudioChunk, Offer, StreamEvent, StreamSpec
+from pantau.records import Alert, AudioChunk, StreamEvent, StreamSpec
 from stream_processors import Processor
 from stream_processors.metrics import ProcessorMetrics
 from transcription import Transcriber
@@ -150,9 +149,12 @@ class EmbeddedPipeline:
         await self.alert_service.close()
 
     async def _drain(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while (self._audio.qsize() or self._events.qsize()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        # Every record taken from a channel is marked done, so join() returns
+        # once what was queued has gone all the way through.
+        try:
+            await asyncio.wait_for(asyncio.gather(self._audio.join(), self._events.join()), timeout)
+        except asyncio.TimeoutError:
+            log.warning("records still queued after %.0f s at shutdown", timeout)
 
     async def _flush(self, stream_id: str) -> None:
         result = await self.transcriber.flush(stream_id)
@@ -199,9 +201,3 @@ class EmbeddedPipeline:
         for alert in alerts:
             self.stats.alerts[alert.alert_id] = alert
             await self.alert_service.ingest_alert(alert)
-
-    async def handle_offer(self, offer: Offer) -> list[Alert]:
-        """Feed one offer straight to the processors (used by parity checks)."""
-        alerts = self.processor.on_offer(offer)
-        await self._raise(alerts)
-        return alerts
