@@ -266,8 +266,9 @@ class AlertService:
                 future = asyncio.get_running_loop().create_future()
                 self._pending_clips[stream_id].append((t1, future))
                 try:
-                    await asyncio.wait_for(future, self.clip_wait_seconds)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(self.clip_wait_seconds):  # cancellable, unlike 3.11's wait_for
+                        await future
+                except TimeoutError:
                     pass  # cut what there is: the stream may have ended
             pcm = ring.cut(max(0.0, t0), t1)
             if pcm:

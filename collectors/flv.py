@@ -94,9 +94,13 @@ class FLVReader(AudioReader):
             raise FetchError(f"FLV stream {self.url} broke: {type(exc).__name__}: {exc}") from None
 
     async def _read(self, content: aiohttp.StreamReader, size: int, eof_ok: bool = False) -> bytes:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for lets a read
+        # that completes as the task is cancelled win over the cancellation,
+        # and the reader then goes on reading the live stream for ever.
         try:
-            return await asyncio.wait_for(content.readexactly(size), self.settings.stall_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.settings.stall_timeout):
+                return await content.readexactly(size)
+        except TimeoutError:
             raise StreamStalled(f"no FLV data in {self.settings.stall_timeout:.0f} s from {self.url}") from None
         except asyncio.IncompleteReadError as exc:
             if eof_ok and not exc.partial:
