@@ -8,7 +8,9 @@ cd "$(dirname "$0")/../.."
 
 deploy/dev/setup.sh --test
 
-eval "$(deploy/dev/postgres.sh)"
+# Captured first: a failure inside "$(...)" given straight to eval would go unnoticed.
+pg_env="$(deploy/dev/postgres.sh)"
+eval "$pg_env"
 export PANTAU_TEST_POSTGRES_URL
 
 kafka_started=0
