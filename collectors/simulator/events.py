@@ -20,7 +20,6 @@ them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 
@@ -140,6 +139,6 @@ async def serve_events(request: web.Request, room: LiveRoom) -> web.StreamRespon
         room.sockets.discard(ws)
         sender.cancel()
         # The sender ends by itself when the room ends or the peer vanishes.
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        # gather, not a suppressed await: the handler's own cancellation still propagates.
+        await asyncio.gather(sender, return_exceptions=True)
     return ws
