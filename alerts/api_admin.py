@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alerts import audit, auth, store, webhooks
+from alerts.appkeys import PRINCIPAL, SERVICE, SIGN_IN_LIMITER
 from alerts.validate import ApiError, path_int, query_int, read_body
 from pantau.errors import UserError
 from pantau.records import StreamSpec
@@ -46,15 +47,15 @@ class SignInLimiter:
 
 
 def _who(request: web.Request) -> auth.Principal:
-    return request["principal"]
+    return request[PRINCIPAL]
 
 
 def _engine(request: web.Request):
-    return request.app["service"].engine
+    return request.app[SERVICE].engine
 
 
 async def session_info(request: web.Request) -> web.Response:
-    who: Optional[auth.Principal] = request.get("principal")
+    who: Optional[auth.Principal] = request.get(PRINCIPAL)
     if who is None:
         return web.json_response({"signed_in": False, "open_desk": False})
     return web.json_response({"signed_in": True, "name": who.name, "role": who.role, "via": who.via,
@@ -67,7 +68,7 @@ class SignIn(BaseModel):
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    limiter: SignInLimiter = request.app["sign_in_limiter"]
+    limiter: SignInLimiter = request.app[SIGN_IN_LIMITER]
     remote = request.remote or ""
     wait = limiter.retry_after(remote)
     if wait > 0:
@@ -161,7 +162,7 @@ async def attach_stream(request: web.Request) -> web.Response:
     except UserError as exc:
         raise ApiError(422, str(exc)) from None
     who = _who(request)
-    view = await request.app["service"].set_stream(spec, True, who.name, who.role, request.remote or "")
+    view = await request.app[SERVICE].set_stream(spec, True, who.name, who.role, request.remote or "")
     return web.json_response(view, status=201)
 
 
@@ -174,7 +175,7 @@ async def detach_stream(request: web.Request) -> web.Response:
     spec = StreamSpec(**{k: current[k] for k in ("stream_id", "url", "platform", "seller_id", "seller_name",
                                                  "events_url", "labels", "merchant_type")})
     who = _who(request)
-    view = await request.app["service"].set_stream(spec, False, who.name, who.role, request.remote or "")
+    view = await request.app[SERVICE].set_stream(spec, False, who.name, who.role, request.remote or "")
     return web.json_response(view)
 
 

@@ -9,6 +9,7 @@ from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts import store
+from alerts.appkeys import PRINCIPAL, SERVICE
 from alerts.auth import Principal
 from alerts.schema import STATUSES
 from alerts.service import ACTIONS, ActionError, AlertService
@@ -19,11 +20,11 @@ __all__ = ["list_alerts", "get_alert", "act_on_alert", "get_evidence", "feed"]
 
 
 def _service(request: web.Request) -> AlertService:
-    return request.app["service"]
+    return request.app[SERVICE]
 
 
 def _principal(request: web.Request) -> Principal:
-    return request["principal"]
+    return request[PRINCIPAL]
 
 
 def _alert_id(request: web.Request) -> str:
@@ -159,25 +160,16 @@ async def feed(request: web.Request) -> web.StreamResponse:
         reader = asyncio.create_task(_drain_client(ws))
         reader.add_done_callback(lambda _task: sub.stop())
         try:
-            stopped = False
-            while not stopped:
-                # Take what is queued: under load one frame carries many
-                # messages, so the cost per subscriber stays per frame.
-                ready = [await sub.queue.get()]
-                while not sub.queue.empty() and len(ready) < 200:
-                    ready.append(sub.queue.get_nowait())
-                texts = []
-                for seq, text in ready:
-                    if seq < 0:
-                        stopped = True
-                        break
-                    if seq > sent:  # the backlog already covered it otherwise
-                        texts.append(text)
-                        sent = seq
-                if len(texts) == 1:
-                    await ws.send_str(texts[0])
-                elif texts:
-                    await ws.send_str('{"type":"batch","messages":[' + ",".join(texts) + "]}")
+            while True:
+                await sub.wait()
+                if sub.stopped:
+                    break
+                # Take what is waiting: under load one frame carries many
+                # messages, so the cost per subscriber stays per frame; the
+                # frame itself is built once for everyone taking the same span.
+                frame, sent = sub.take_frame(sent)
+                if frame is not None:
+                    await ws.send_frame(frame, WSMsgType.TEXT)
             if sub.overflowed and not ws.closed:
                 # Too slow to keep up: the client resumes from `sent` and loses nothing.
                 await ws.close(code=4000, message=b"behind; reconnect with since")

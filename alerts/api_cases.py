@@ -5,6 +5,7 @@ from aiohttp import web
 
 from alerts import audit, cases, store
 from alerts.api_alerts import alert_detail
+from alerts.appkeys import PRINCIPAL, SERVICE
 from alerts.bundle import build_bundle
 from alerts.validate import ApiError, path_int
 
@@ -12,17 +13,17 @@ __all__ = ["list_cases", "get_case", "case_bundle"]
 
 
 def _escalated_only(request: web.Request) -> bool:
-    return request["principal"].role == "regulator"
+    return request[PRINCIPAL].role == "regulator"
 
 
 async def list_cases(request: web.Request) -> web.Response:
-    async with request.app["service"].engine.connect() as conn:
+    async with request.app[SERVICE].engine.connect() as conn:
         return web.json_response({"cases": await cases.list_cases(conn, escalated_only=_escalated_only(request))})
 
 
 async def _load_case(request: web.Request) -> tuple[dict, list[dict], list[dict]]:
     case_id = path_int(request, "case_id")
-    service = request.app["service"]
+    service = request.app[SERVICE]
     async with service.engine.connect() as conn:
         case = await cases.get_case(conn, case_id)
         if case is None or (_escalated_only(request) and case["status"] != "escalated"):
@@ -40,7 +41,7 @@ async def get_case(request: web.Request) -> web.Response:
 
 async def case_bundle(request: web.Request) -> web.Response:
     case, events, details = await _load_case(request)
-    service = request.app["service"]
+    service = request.app[SERVICE]
     ids = [d["alert_id"] for d in details]
     async with service.engine.connect() as conn:
         evidence = await store.evidence_of(conn, ids, with_content=True) if ids else []

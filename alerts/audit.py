@@ -11,6 +11,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.appkeys import PRINCIPAL
 from alerts.schema import audit_log
 
 __all__ = ["append", "append_for", "read"]
@@ -26,7 +27,7 @@ async def append(conn: AsyncConnection, actor: str, role: str, action: str, targ
 async def append_for(conn: AsyncConnection, request, action: str, target: str = "",
                      details: Optional[dict] = None) -> None:
     """Append an entry for the signed-in caller of an API request."""
-    who = request["principal"]
+    who = request[PRINCIPAL]
     await append(conn, who.name, who.role, action, target, details, request.remote or "")
 
 

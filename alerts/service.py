@@ -21,7 +21,7 @@ from typing import Awaitable, Callable, Optional
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts import audit, cases, store
+from alerts import audit, cases, store, webhooks
 from alerts.db import open_engine
 from alerts.evidence import AudioRing, TranscriptRing, excerpt, snapshot_dict, wav_bytes
 from alerts.feed import FeedHub
@@ -85,6 +85,8 @@ class AlertService:
         self._writer: Optional[asyncio.Task] = None
         self._closing = False
         self.webhooks: Optional[WebhookDeliverer] = None
+        self._batch_hooks: Optional[list] = None
+        self._batch_deliveries = 0
 
     def use_registry(self, registry: CollectorRegistry) -> None:
         """Report metrics into ``registry`` (when none were given to the constructor)."""
@@ -150,6 +152,8 @@ class AlertService:
             outcomes: list[tuple[asyncio.Future, object, bool]] = []
             try:
                 now = time.time()
+                self._batch_hooks = None  # read once per transaction, when the first change needs them
+                self._batch_deliveries = 0
                 async with self.engine.begin() as conn:
                     for work, future in batch:
                         try:
@@ -170,16 +174,28 @@ class AlertService:
                 if future.done():
                     continue
                 future.set_result(result) if ok else future.set_exception(result)
-            if self.webhooks:
+            if self.webhooks and self._batch_deliveries:  # else the deliverer's own poll is soon enough
                 self.webhooks.wake()
 
+    async def _webhook_subscriptions(self, conn: AsyncConnection) -> list:
+        """The active webhook subscriptions, read once per write transaction."""
+        if self._batch_hooks is None:
+            self._batch_hooks = await webhooks.active_subscriptions(conn)
+        return self._batch_hooks
+
     async def _alert_changed(self, conn: AsyncConnection, alert_id: str, change: str, now: float,
-                             extra_events: list[tuple[str, dict]] = ()) -> tuple[int, dict]:
-        row = await store.get_alert(conn, alert_id)
+                             extra_events: list[tuple[str, dict]] = (), row=None) -> tuple[int, dict]:
+        """Queue the change's webhook deliveries; returns its feed message.
+
+        ``row``: the alert as it now stands, when the caller has it (else it is read).
+        """
+        if row is None:
+            row = await store.get_alert(conn, alert_id)
         view = store.alert_view(row)
-        await enqueue(conn, f"alert.{change}", {"alert": view}, now)
+        subs = await self._webhook_subscriptions(conn)
+        self._batch_deliveries += await enqueue(conn, f"alert.{change}", {"alert": view}, now, subs)
         for event_type, data in extra_events:
-            await enqueue(conn, event_type, data, now)
+            self._batch_deliveries += await enqueue(conn, event_type, data, now, subs)
         return row.feed_seq, {"type": "alert", "change": change, "seq": row.feed_seq, "alert": view}
 
     async def _escalate(self, conn: AsyncConnection, row, actor: str, role: str, reason: str,
@@ -215,7 +231,8 @@ class AlertService:
                 reason = alert.escalation_reason or "escalation policy"
                 extra = await self._escalate(conn, row, "policy", "system", reason, now)
                 await store.record_event(conn, alert.alert_id, "escalated", "policy", reason, now)
-            return [await self._alert_changed(conn, alert.alert_id, outcome["change"], now, extra)]
+                row = None  # changed since: read it again
+            return [await self._alert_changed(conn, alert.alert_id, outcome["change"], now, extra, row)]
 
         changes = await self._write(work)
         if outcome["change"] == "created":
@@ -283,13 +300,15 @@ class AlertService:
                           {"stream_id": stream_id}))
         if not items:
             return
+        hashed = [(kind, media_type, content, meta, hashlib.sha256(content).hexdigest())
+                  for kind, media_type, content, meta in items]  # off the write transaction
+
         async def work(conn, now):
-            row = await store.get_alert(conn, alert.alert_id)
-            for kind, media_type, content, meta in items:
-                digest = hashlib.sha256(content).hexdigest()
+            case_id = await store.case_of(conn, alert.alert_id)
+            for kind, media_type, content, meta, digest in hashed:
                 await store.add_evidence(conn, alert.alert_id, kind, media_type, content, digest, meta, now)
-                if row is not None and row.case_id is not None:  # escalated before its evidence was cut
-                    await cases.add_case_event(conn, row.case_id, "evidence_added", "pantau",
+                if case_id is not None:  # escalated before its evidence was cut
+                    await cases.add_case_event(conn, case_id, "evidence_added", "pantau",
                                                {"alert_id": alert.alert_id, "kind": kind, "sha256": digest}, now)
             return []
 

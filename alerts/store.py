@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.schema import SEVERITY_RANK, alert_events, alerts, evidence, streams
 from pantau.records import Alert, StreamSpec
 
-__all__ = ["AlertFilter", "upsert_alert", "get_alert", "list_alerts", "alerts_since", "record_event",
+__all__ = ["AlertFilter", "upsert_alert", "get_alert", "case_of", "list_alerts", "alerts_since", "record_event",
            "alert_events_of", "set_status", "add_evidence", "evidence_of", "get_evidence",
            "upsert_stream", "set_watched", "list_streams", "get_stream", "alert_view", "head_seq",
            "encode_cursor", "decode_cursor"]
@@ -64,20 +64,42 @@ def alert_view(row) -> dict:
     }
 
 
+# The write path's statements are built once: executing a prepared statement
+# with parameters skips SQLAlchemy's construction and cache-key work, which on
+# the alert ingest path cost more CPU than the database round trips.
+_GET_ALERT = sa.select(alerts).where(alerts.c.alert_id == sa.bindparam("b_alert_id"))
+_INSERT_EVENT = alert_events.insert()
+_INSERT_ALERT = alerts.insert().returning(*alerts.c)
+_UPDATE_ALERT = alerts.update().where(alerts.c.alert_id == sa.bindparam("b_alert_id")).returning(*alerts.c)
+_SET_FEED_SEQ = (alerts.update().where(alerts.c.alert_id == sa.bindparam("b_alert_id"))
+                 .values(feed_seq=sa.bindparam("b_seq"), updated_at=sa.bindparam("b_now")))
+_INSERT_EVIDENCE = evidence.insert()
+
+
+async def _insert_event(conn: AsyncConnection, alert_id: str, kind: str, actor: str, reason: str,
+                        now: float) -> int:
+    result = await conn.execute(_INSERT_EVENT, {"alert_id": alert_id, "kind": kind, "actor": actor,
+                                                "reason": reason, "at": now})
+    return result.inserted_primary_key[0]
+
+
 async def record_event(conn: AsyncConnection, alert_id: str, kind: str, actor: str, reason: str, now: float) -> int:
     """Append to an alert's history; the event's id is the alert's new feed position."""
-    result = await conn.execute(
-        alert_events.insert().values(alert_id=alert_id, kind=kind, actor=actor, reason=reason, at=now)
-    )
-    seq = result.inserted_primary_key[0]
-    await conn.execute(
-        alerts.update().where(alerts.c.alert_id == alert_id).values(feed_seq=seq, updated_at=now)
-    )
+    seq = await _insert_event(conn, alert_id, kind, actor, reason, now)
+    await conn.execute(_SET_FEED_SEQ, {"b_alert_id": alert_id, "b_seq": seq, "b_now": now})
     return seq
 
 
 async def get_alert(conn: AsyncConnection, alert_id: str):
-    return (await conn.execute(sa.select(alerts).where(alerts.c.alert_id == alert_id))).first()
+    return (await conn.execute(_GET_ALERT, {"b_alert_id": alert_id})).first()
+
+
+_CASE_OF = sa.select(alerts.c.case_id).where(alerts.c.alert_id == sa.bindparam("b_alert_id"))
+
+
+async def case_of(conn: AsyncConnection, alert_id: str) -> Optional[int]:
+    """The case an alert is in (None when none, or no such alert)."""
+    return (await conn.execute(_CASE_OF, {"b_alert_id": alert_id})).scalar()
 
 
 async def upsert_alert(conn: AsyncConnection, alert: Alert, now: float) -> tuple[object, str]:
@@ -86,7 +108,9 @@ async def upsert_alert(conn: AsyncConnection, alert: Alert, now: float) -> tuple
     ``count`` is the processor's count for the alert, so the stored count is the
     highest one seen: a replay (same count) or a late older copy changes nothing.
 
-    Returns the stored row and "created" or "updated".
+    Returns the stored row and "created" or "updated". Three statements: the
+    lookup, the history event (whose id is the feed position), and the insert
+    or update that returns the stored row.
     """
     record = json.loads(alert.dumps())
     first_seen = alert.first_seen or alert.created_at or now
@@ -105,24 +129,23 @@ async def upsert_alert(conn: AsyncConnection, alert: Alert, now: float) -> tuple
         reference_cost_idr=alert.reference_cost_idr,
         record=record,
     )
+    kind = "created" if existing is None else "updated"
+    seq = await _insert_event(conn, alert.alert_id, kind, "processor", "", now)
     if existing is None:
-        await conn.execute(alerts.insert().values(
+        row = (await conn.execute(_INSERT_ALERT, dict(
             alert_id=alert.alert_id, status="new", confirmed=False, count=max(1, alert.count),
-            first_seen=first_seen, last_seen=last_seen, created_at=now, updated_at=now, feed_seq=0, **fields,
-        ))
-        kind = "created"
+            first_seen=first_seen, last_seen=last_seen, created_at=now, updated_at=now, feed_seq=seq, **fields,
+        ))).first()
     else:
         m = existing._mapping
         # The processor sends its group's running count; a replayed or late
         # copy of an older version must not add to it.
         count = max(m["count"], alert.count)
-        await conn.execute(alerts.update().where(alerts.c.alert_id == alert.alert_id).values(
-            count=count, first_seen=min(m["first_seen"], first_seen), last_seen=max(m["last_seen"], last_seen),
-            **fields,
-        ))
-        kind = "updated"
-    await record_event(conn, alert.alert_id, kind, "processor", "", now)
-    return await get_alert(conn, alert.alert_id), kind
+        row = (await conn.execute(_UPDATE_ALERT, dict(
+            b_alert_id=alert.alert_id, count=count, first_seen=min(m["first_seen"], first_seen),
+            last_seen=max(m["last_seen"], last_seen), updated_at=now, feed_seq=seq, **fields,
+        ))).first()
+    return row, kind
 
 
 async def set_status(conn: AsyncConnection, alert_id: str, now: float, **values) -> None:
@@ -200,7 +223,7 @@ async def alerts_since(conn: AsyncConnection, seq: int, limit: int = 1000):
 
 async def add_evidence(conn: AsyncConnection, alert_id: str, kind: str, media_type: str, content: bytes,
                        sha256: str, meta: dict, now: float) -> int:
-    result = await conn.execute(evidence.insert().values(
+    result = await conn.execute(_INSERT_EVIDENCE, dict(
         alert_id=alert_id, kind=kind, media_type=media_type, content=content, sha256=sha256,
         size=len(content), meta=meta, created_at=now,
     ))

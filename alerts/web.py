@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from alerts import api_admin, api_alerts, api_cases, auth
 from alerts.openapi import openapi_document
 from alerts.service import AlertService
+from alerts.appkeys import OPEN_DESK_CSRF, OPENAPI, PRINCIPAL, SERVICE, SIGN_IN_LIMITER
 from alerts.validate import ApiError
 
 __all__ = ["create_app", "ROUTES", "Route"]
@@ -96,7 +97,7 @@ async def _principal(request: web.Request, service: AlertService) -> Optional[au
         async with service.engine.connect() as conn:
             who = await auth.resolve_token(conn, raw.strip())
         if who is None:
-            limiter = request.app["sign_in_limiter"]
+            limiter = request.app[SIGN_IN_LIMITER]
             limiter.failed(request.remote or "")
             raise ApiError(401, "that token is not valid")
         return who
@@ -107,7 +108,7 @@ async def _principal(request: web.Request, service: AlertService) -> Optional[au
         if who is not None:
             return who
     if service.settings.server.open_desk:
-        return auth.Principal(name="open-desk", role="operator", via="open_desk", csrf=request.app["open_desk_csrf"])
+        return auth.Principal(name="open-desk", role="operator", via="open_desk", csrf=request.app[OPEN_DESK_CSRF])
     return None
 
 
@@ -121,15 +122,15 @@ async def guard(request: web.Request, handler):
     """Errors as JSON, sign-in, permissions, CSRF, security headers, request timing."""
     started = time.perf_counter()
     route = _route_of(request)
-    service: AlertService = request.app["service"]
+    service: AlertService = request.app[SERVICE]
     try:
-        if request.path.startswith("/api/") and request.app["sign_in_limiter"].retry_after(request.remote or "") > 0 \
+        if request.path.startswith("/api/") and request.app[SIGN_IN_LIMITER].retry_after(request.remote or "") > 0 \
                 and request.headers.get("Authorization"):
             raise ApiError(429, "too many failed sign-ins; try again later", {"Retry-After": "60"})
         if route is not None:
             who = await _principal(request, service)
             if who is not None:
-                request["principal"] = who
+                request[PRINCIPAL] = who
             if route.permission is not None:
                 if who is None:
                     raise ApiError(401, "sign in first: send 'Authorization: Bearer TOKEN' or use the desk page")
@@ -166,11 +167,11 @@ async def _index(request: web.Request) -> web.FileResponse:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": request.app["service"].engine is not None})
+    return web.json_response({"ok": request.app[SERVICE].engine is not None})
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app["openapi"])
+    return web.json_response(request.app[OPENAPI])
 
 
 def _metrics_handler(registry: CollectorRegistry):
@@ -192,10 +193,10 @@ def create_app(service: AlertService, registry: CollectorRegistry) -> web.Applic
     """The desk page at /, the JSON API under /api/, the feed at /api/feed, /metrics and /healthz."""
     service.use_registry(registry)
     app = web.Application(middlewares=[guard], client_max_size=64 * 1024)
-    app["service"] = service
-    app["sign_in_limiter"] = api_admin.SignInLimiter()
-    app["open_desk_csrf"] = secrets.token_urlsafe(24)
-    app["openapi"] = openapi_document(ROUTES)
+    app[SERVICE] = service
+    app[SIGN_IN_LIMITER] = api_admin.SignInLimiter()
+    app[OPEN_DESK_CSRF] = secrets.token_urlsafe(24)
+    app[OPENAPI] = openapi_document(ROUTES)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _bind(route))
     app.router.add_get("/", _index)

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from alerts.schema import webhook_outbox, webhooks
 
 __all__ = ["EVENT_TYPES", "FORMATS", "sign", "create_webhook", "list_webhooks", "delete_webhook", "enqueue",
+           "active_subscriptions",
            "WebhookDeliverer", "alertmanager_payload", "backoff_delay"]
 
 log = logging.getLogger("pantau.alerts.webhooks")
@@ -103,10 +104,22 @@ def alertmanager_payload(event_type: str, data: dict, external_url: str = "") ->
     }
 
 
-async def enqueue(conn: AsyncConnection, event_type: str, data: dict, now: float) -> int:
-    """Queue one delivery per active subscription to ``event_type``; returns how many."""
-    subs = (await conn.execute(sa.select(webhooks.c.id, webhooks.c.event_types, webhooks.c.format)
-                               .where(webhooks.c.active.is_(True)))).fetchall()
+_ACTIVE = sa.select(webhooks.c.id, webhooks.c.event_types, webhooks.c.format).where(webhooks.c.active.is_(True))
+_INSERT_OUTBOX = webhook_outbox.insert()
+
+
+async def active_subscriptions(conn: AsyncConnection) -> list:
+    """The active subscriptions (id, event_types, format), for ``enqueue``."""
+    return (await conn.execute(_ACTIVE)).fetchall()
+
+
+async def enqueue(conn: AsyncConnection, event_type: str, data: dict, now: float, subs: Optional[list] = None) -> int:
+    """Queue one delivery per active subscription to ``event_type``; returns how many.
+
+    ``subs``: the active subscriptions as read in this transaction (read here when not given).
+    """
+    if subs is None:
+        subs = await active_subscriptions(conn)
     count = 0
     for sub in subs:
         if event_type not in (sub.event_types or []):
@@ -115,7 +128,7 @@ async def enqueue(conn: AsyncConnection, event_type: str, data: dict, now: float
             body = alertmanager_payload(event_type, data)
         else:
             body = {"type": event_type, "time": now, "data": data}
-        await conn.execute(webhook_outbox.insert().values(
+        await conn.execute(_INSERT_OUTBOX, dict(
             webhook_id=sub.id, event_type=event_type, payload=json.dumps(body, separators=(",", ":")),
             status="pending", attempts=0, next_attempt_at=now, created_at=now))
         count += 1
