@@ -129,3 +129,55 @@ async def test_messages_waiting_together_go_out_in_one_batch_frame_in_order(make
     assert [m["alert"]["alert_id"] for m in frame["messages"]] == [f"a-{i}" for i in range(10)]
     assert [m["seq"] for m in frame["messages"]] == sorted(m["seq"] for m in frame["messages"])
     await ws.close()
+
+
+async def test_hub_shares_one_frame_between_subscribers_and_cuts_off_who_falls_out_of_the_window():
+    from alerts.feed import FeedHub
+
+    hub = FeedHub(queue_size=4)
+    a, b, late = hub.subscribe(), hub.subscribe(), hub.subscribe()
+    for seq in (11, 12, 13):
+        hub.publish(seq, {"seq": seq})
+    frame_a, last_a = a.take_frame(10)
+    frame_b, last_b = b.take_frame(10)
+    assert frame_a is frame_b and last_a == last_b == 13  # built once for both
+    assert [m["seq"] for m in json.loads(frame_a)["messages"]] == [11, 12, 13]
+    # A subscriber whose backlog already covered 12 gets only what follows it.
+    frame, last = late.take_frame(12)
+    assert json.loads(frame) == {"seq": 13} and last == 13
+    await asyncio.wait_for(asyncio.gather(a.wait(), b.wait(), late.wait(), _publish_soon(hub, 14)), 5)
+    assert a.take() == [(14, '{"seq":14}')]
+    for seq in range(15, 19):  # b and late stop reading; a keeps up
+        hub.publish(seq, {"seq": seq})
+        assert a.take()[-1][0] == seq
+    assert not a.stopped
+    assert b.stopped and b.overflowed and late.overflowed and b.take() == []
+    assert len(hub) == 1 and len(hub._window) <= 4
+
+
+async def _publish_soon(hub, seq: int) -> None:
+    await asyncio.sleep(0.01)
+    hub.publish(seq, {"seq": seq})
+
+
+async def test_a_change_whose_transaction_fails_never_reaches_the_feed(make_service, alert_factory, monkeypatch):
+    from alerts import webhooks
+
+    service = await make_service()
+    sub = service.feed.subscribe()
+    await service.ingest_alert(alert_factory("a-1"))
+    assert [seq for seq, _text in sub.take()] and not sub.take()
+
+    async def failing(conn):
+        raise RuntimeError("store failed mid-transaction")
+
+    monkeypatch.setattr(webhooks, "active_subscriptions", failing)  # after the alert's rows were written
+    with pytest.raises(RuntimeError):
+        await service.ingest_alert(alert_factory("a-2"))
+    monkeypatch.undo()
+    assert sub.take() == []
+    async with service.engine.connect() as conn:
+        from alerts import store
+        assert await store.get_alert(conn, "a-2") is None
+    await service.ingest_alert(alert_factory("a-2"))
+    assert [json.loads(text)["change"] for _seq, text in sub.take()] == ["created"]
