@@ -19,6 +19,21 @@ async def _receive_alerts(ws, count: int, timeout: float = 10.0) -> list[dict]:
     return got
 
 
+async def _ingest_then_publish_at_once(service, alerts) -> None:
+    """Store ``alerts``, holding back their feed messages, then publish them all
+    in one burst without yielding: they wait in each subscriber's queue together."""
+    held = []
+    publish = service.feed.publish
+    service.feed.publish = lambda seq, message: held.append((seq, message))
+    try:
+        for alert in alerts:
+            await service.ingest_alert(alert)
+    finally:
+        service.feed.publish = publish
+    for seq, message in held:
+        publish(seq, message)
+
+
 async def test_feed_pushes_new_and_changed_alerts(make_service, make_client, alert_factory, token_for):
     service = await make_service()
     client = await make_client(service)
@@ -83,17 +98,9 @@ async def test_slow_subscriber_is_cut_off_and_resumes_without_loss(make_service,
     headers = {"Authorization": f"Bearer {await token_for(service, 'viewer')}"}
     ws = await client.ws_connect("/api/feed?since=0", headers=headers)
     hello = json.loads((await ws.receive(timeout=5)).data)
-    # Store 20 alerts, then publish their feed messages in one burst without
-    # yielding: the subscriber's queue overflows as it would behind a client
-    # whose socket stopped draining.
-    held = []
-    publish = service.feed.publish
-    service.feed.publish = lambda seq, message: held.append((seq, message))
-    for i in range(20):
-        await service.ingest_alert(alert_factory(f"a-{i}"))
-    service.feed.publish = publish
-    for seq, message in held:
-        publish(seq, message)
+    # 20 feed messages in one burst: the subscriber's queue overflows as it
+    # would behind a client whose socket stopped draining.
+    await _ingest_then_publish_at_once(service, [alert_factory(f"a-{i}") for i in range(20)])
     got = []
     while True:
         msg = await ws.receive(timeout=5)
@@ -116,14 +123,7 @@ async def test_messages_waiting_together_go_out_in_one_batch_frame_in_order(make
     headers = {"Authorization": f"Bearer {await token_for(service, 'viewer')}"}
     ws = await client.ws_connect("/api/feed", headers=headers)
     await ws.receive(timeout=5)  # hello
-    held = []
-    publish = service.feed.publish
-    service.feed.publish = lambda seq, message: held.append((seq, message))
-    for i in range(10):
-        await service.ingest_alert(alert_factory(f"a-{i}"))
-    service.feed.publish = publish
-    for seq, message in held:  # all ten wait in the subscriber's queue at once
-        publish(seq, message)
+    await _ingest_then_publish_at_once(service, [alert_factory(f"a-{i}") for i in range(10)])
     frame = json.loads((await ws.receive(timeout=5)).data)
     assert frame["type"] == "batch"
     assert [m["alert"]["alert_id"] for m in frame["messages"]] == [f"a-{i}" for i in range(10)]
