@@ -40,22 +40,19 @@ class Subscriber:
         self.overflowed = False
         self._waiter: Optional[asyncio.Future] = None
 
-    def pending(self) -> int:
-        return self.hub._end - self.position
+    def _span(self, limit: int) -> tuple[int, int]:
+        """Claim the waiting messages, at most ``limit``: their [start, end) positions in the hub."""
+        if self.stopped:
+            return self.position, self.position
+        start, end = self.position, min(self.hub._end, self.position + limit)
+        self.position = end
+        return start, end
 
     def take(self, limit: int = 200) -> list[tuple[int, str]]:
         """The messages waiting (at most ``limit``, in order), now; [] when none or stopped."""
-        if self.stopped:
-            return []
-        hub = self.hub
-        start = self.position - hub._base
-        end = min(hub._end - hub._base, start + limit)
-        if end <= start:
-            return []
-        self.position = hub._base + end
-        if end - start == 1:
-            return [hub._window[start]]
-        return [hub._window[i] for i in range(start, end)]
+        start, end = self._span(limit)
+        window, base = self.hub._window, self.hub._base
+        return [window[i - base] for i in range(start, end)]
 
     def take_frame(self, after_seq: int, limit: int = 200) -> tuple[Optional[bytes], int]:
         """The waiting messages with seq > ``after_seq`` (at most ``limit``) as one encoded frame,
@@ -63,13 +60,10 @@ class Subscriber:
 
         Subscribers that take the same span of the window share the frame.
         """
-        if self.stopped:
-            return None, after_seq
-        hub = self.hub
-        start, end = self.position, min(hub._end, self.position + limit)
+        start, end = self._span(limit)
         if end <= start:
             return None, after_seq
-        self.position = end
+        hub = self.hub
         window, base = hub._window, hub._base
         if window[start - base][0] > after_seq:  # seqs grow along the window: all of the span is new
             cached = hub._frames.get((start, end))
